@@ -1,0 +1,3 @@
+from nlp_contact.cli import entry
+
+entry()

@@ -1,0 +1,61 @@
+"""Command line interface: ``nlp-contact COMMAND``.
+
+Command modules register themselves on the shared Typer ``app``; add a module
+name to ``COMMAND_MODULES`` to add its commands.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+import typer
+
+from nlp_contact.cli._app import EXIT_BAD_INPUT, EXIT_UNEXPECTED, app, echo_err
+from nlp_contact.errors import NlpContactError
+
+COMMAND_MODULES = (
+    "nlp_contact.cli.core",
+)
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 2 bad input or usage, 1 unexpected)."""
+    _register()
+    try:
+        command = typer.main.get_command(app)
+        command.main(args=argv, prog_name="nlp-contact", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except click.exceptions.Abort:
+        echo_err("Aborted.")
+        return EXIT_UNEXPECTED
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_BAD_INPUT
+    except NlpContactError as exc:
+        echo_err(f"Error: {exc}")
+        return EXIT_BAD_INPUT
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        echo_err(f"Error: cannot read or write '{exc.filename}': {exc.strerror}.")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        echo_err("Interrupted.")
+        return 130
+    except Exception as exc:  # the last line of defence: a short message, exit 1
+        echo_err(f"Unexpected error ({type(exc).__name__}): {exc}. This is a bug; please report it.")
+        return EXIT_UNEXPECTED
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+__all__ = ["app", "main", "entry"]

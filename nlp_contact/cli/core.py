@@ -1,0 +1,244 @@
+"""Core commands: train, classify, score, evaluate, info."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from nlp_contact.cli._app import app, default_model_dir, echo_err, print_json
+from nlp_contact.config import load_config
+from nlp_contact.errors import ConfigError
+
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", "-m",
+        help="Model directory (default: $NLP_CONTACT_MODEL, else models/default).",
+    ),
+]
+TextColumnOpt = Annotated[
+    str, typer.Option("--text-column", help="Column that holds the contact text.")
+]
+
+
+def load_classifier(model: Path | None) -> Any:
+    """Load the model directory named by --model or the default."""
+    from nlp_contact.classifier import ContactClassifier
+
+    return ContactClassifier.load(model or default_model_dir())
+
+
+@app.command(
+    "train",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def train_cmd(
+    ctx: typer.Context,
+    data: Annotated[
+        list[Path] | None, typer.Argument(help="Labelled CSV/JSONL/Parquet file(s), weight 1.")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")] = Path(
+        "models/trained"
+    ),
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="TOML training config.")
+    ] = None,
+    taxonomy: Annotated[
+        Path | None, typer.Option("--taxonomy", help="Taxonomy YAML/JSON (default: packaged).")
+    ] = None,
+    head: Annotated[
+        list[str] | None,
+        typer.Option("--head", help="Make a single-label head from this column (repeatable)."),
+    ] = None,
+    flag: Annotated[
+        list[str] | None, typer.Option("--flag", help="Make a true/false flag from this column.")
+    ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="Extra labelled file with a weight, FILE:WEIGHT (repeatable)."),
+    ] = None,
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Column that holds the contact text.")
+    ] = None,
+    backend: Annotated[
+        str | None, typer.Option("--backend", help="linear (default), spacy or transformer.")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Model name in its card.")] = None,
+    label_map: Annotated[
+        Path | None,
+        typer.Option("--label-map", help="YAML mapping old taxonomy labels to this one's."),
+    ] = None,
+) -> None:
+    """Validate labelled data, train, calibrate on held-out data, save, print metrics.
+
+    Settings not given as options can be overridden with dotted keys after the
+    arguments, e.g. `--linear.C 4 --train.seed 1`.
+    """
+    from nlp_contact.training import parse_source, resolve_taxonomy, train
+
+    paths, overrides = _split_overrides([str(p) for p in data or []] + list(ctx.args))
+    if backend:
+        overrides += ["--train.backend", backend]
+    if text_column:
+        overrides += ["--text_column", text_column]
+    cfg = load_config(config, _dotted(overrides))
+    sources = [parse_source(p) for p in paths] + [parse_source(s) for s in source or []]
+    sources = list(cfg.sources) + sources
+    first = Path(sources[0].path) if sources else None
+    tax = resolve_taxonomy(cfg, taxonomy, head or [], flag or [], first)
+    mapping = _load_label_map(label_map, tax)
+    clf = train(sources, out, cfg, tax, name=name, label_map=mapping)
+    echo_err(f"Model written to {out} (version {clf.meta_['model_version']}).")
+    print_json({"model": str(out), "validation": _summary(clf.validation_metrics_)})
+
+
+def _split_overrides(args: list[str]) -> tuple[list[str], list[str]]:
+    """Data paths come first; everything from the first --section.key on is an override."""
+    for i, arg in enumerate(args):
+        if arg.startswith("--"):
+            return args[:i], args[i:]
+    return args, []
+
+
+def _dotted(args: list[str]) -> list[str]:
+    """Typer passes '--text_column' etc.; turn top-level keys into config overrides."""
+    out = []
+    for a in args:
+        if a == "--text_column":
+            out.append("--_top.text_column")
+        else:
+            out.append(a)
+    return [a.replace("--_top.", "--") if a.startswith("--_top.") else a for a in out]
+
+
+def _load_label_map(path: Path | None, taxonomy: Any) -> Any:
+    if path is None:
+        return None
+    from nlp_contact.taxonomy_mapping import load_label_map
+
+    return load_label_map(path, taxonomy)
+
+
+def _summary(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "n": metrics.get("n"),
+        "method": metrics.get("method"),
+        "heads": {
+            h: {k: round(m[k], 4) for k in ("accuracy", "macro_f1", "ece")}
+            for h, m in metrics.get("heads", {}).items()
+        },
+        "flags": {
+            f: {k: round(m[k], 4) for k in ("precision", "recall", "f1", "threshold")}
+            for f, m in metrics.get("flags", {}).items()
+        },
+    }
+
+
+@app.command("classify")
+def classify_cmd(
+    text: Annotated[str, typer.Argument(help="The contact text; '-' reads standard input.")],
+    model: ModelOpt = None,
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="phone, letter, email, face_to_face, webchat.")
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add the terms that pushed each prediction.")
+    ] = False,
+) -> None:
+    """Classify one contact and print the prediction as JSON."""
+    from nlp_contact.data import text_problem
+
+    if text == "-":
+        text = sys.stdin.read()
+    problem = text_problem(text)
+    if problem:
+        raise ConfigError(f"Cannot classify TEXT: {problem}. Pass the contact text to classify.")
+    clf = load_classifier(model)
+    if channel is not None and clf.taxonomy_.channels and channel not in clf.taxonomy_.channels:
+        raise ConfigError(
+            f"Unknown --channel '{channel}'; expected one of {clf.taxonomy_.channels}."
+        )
+    pred = clf.predict([text], explain=explain)[0]
+    print_json(pred.to_dict(model=clf.model_info))
+
+
+@app.command("score")
+def score_cmd(
+    input: Annotated[Path, typer.Argument(help="CSV, JSONL or Parquet file of contacts.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file; format from extension.")],
+    model: ModelOpt = None,
+    text_column: TextColumnOpt = "text",
+) -> None:
+    """Score every row of a file; bad rows are written with `error` filled, never dropped."""
+    from nlp_contact.data import file_format, read_table
+    from nlp_contact.scoring import score_texts
+
+    file_format(out)
+    clf = load_classifier(model)
+    df = read_table(input)
+    if text_column not in df.columns:
+        raise ConfigError(
+            f"Column '{text_column}' not found in '{input}'; its columns are {list(df.columns)}. "
+            "Pass --text-column NAME."
+        )
+    ids = df["id"].tolist() if "id" in df.columns else None
+    rows = score_texts(clf, df[text_column].tolist(), ids)
+    write_rows(rows, out)
+    n_err = sum(1 for r in rows if r["error"])
+    echo_err(f"rows read {len(df)}, scored {len(rows) - n_err}, with errors {n_err}; wrote {out}")
+
+
+def write_rows(rows: list[dict[str, Any]], out: Path) -> None:
+    """Write rows atomically in the format of ``out``'s extension."""
+    from nlp_contact.data import file_format
+
+    fmt = file_format(out)
+    tmp = out.with_name(f".{out.name}.partial")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(rows)
+    if fmt == "csv":
+        frame.to_csv(tmp, index=False)
+    elif fmt == "parquet":
+        frame.to_parquet(tmp, index=False)
+    else:
+        with tmp.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    tmp.replace(out)
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    data: Annotated[Path, typer.Argument(help="Labelled CSV, JSONL or Parquet file.")],
+    model: ModelOpt = None,
+    text_column: TextColumnOpt = "text",
+) -> None:
+    """Print accuracy, macro-F1, ECE and per-label metrics per head, and flag metrics."""
+    from nlp_contact.training import evaluate
+
+    clf = load_classifier(model)
+    metrics, _, _ = evaluate(clf, data, text_column)
+    print_json(metrics)
+
+
+@app.command("info")
+def info_cmd(model: ModelOpt = None) -> None:
+    """Print the model's metadata (versions, training data, metrics)."""
+    import json as _json
+
+    directory = model or default_model_dir()
+    clf = load_classifier(directory)
+    meta = dict(clf.meta_)
+    meta["directory"] = str(directory)
+    meta["taxonomy"] = {
+        "name": clf.taxonomy_.name,
+        "version": clf.taxonomy_.version,
+        "heads": clf.labels_,
+        "flags": clf.taxonomy_.flag_names,
+    }
+    print_json(_json.loads(_json.dumps(meta)))
