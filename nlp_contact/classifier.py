@@ -169,7 +169,14 @@ class ContactClassifier:
 
     def _new_backend(self) -> Any:
         cfg = self.config_
-        return backend_class(cfg.train.backend)(**cfg.backend_params())
+        cls = backend_class(cfg.train.backend)
+        try:
+            return cls(**cfg.backend_params())
+        except TypeError as exc:
+            raise ConfigError(
+                f"Invalid [{cfg.train.backend}] settings: {exc}. See "
+                "training/configs/default.toml for the keys each backend takes."
+            ) from None
 
     def _fit_targets(self, texts: list[str], targets: Targets, weights: np.ndarray) -> None:
         cfg = self.config_.train

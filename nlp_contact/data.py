@@ -203,7 +203,7 @@ def validate_labelled(
     flags = {f: _check_flag(df, f, errs) for f in wanted if f in taxonomy.flags}
     channels = _check_channels(df, taxonomy, errs)
     _check_constraints(labels, taxonomy, errs)
-    if check_label_count:
+    if check_label_count and not errs.total:
         _check_label_counts(labels, errs)
     errs.raise_if_any()
     n = len(df)
@@ -298,10 +298,7 @@ def read_labelled(
     outputs: Sequence[str] | None = None,
     check_label_count: bool = True,
 ) -> LabelledData:
-    """Read and validate one labelled file (see :func:`validate_labelled`).
-
-    ``outputs="present"`` is not a string option: pass ``present_outputs(path, taxonomy)``.
-    """
+    """Read and validate one labelled file (see :func:`validate_labelled`)."""
     df = read_table(path)
     data = validate_labelled(df, taxonomy, str(path), text_column, outputs, check_label_count)
     data.sources = [{"path": str(path), "sha256": sha256_file(path), "rows": len(data)}]

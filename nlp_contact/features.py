@@ -24,6 +24,7 @@ _DATE = re.compile(
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?\b",
     re.IGNORECASE,
 )
+_NINO = re.compile(r"\b[a-z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[a-d]\b")
 _MONEY = re.compile(r"£\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d{2})?\s?(?:pounds|quid)\b")
 _CODE = re.compile(r"\b(?=[a-z0-9]*\d)[a-z0-9]*[a-z][a-z0-9]*\d[a-z0-9]*\b|\b\d[\d\s-]{5,}\d\b")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
@@ -45,6 +46,9 @@ _PLACEHOLDER_TOKENS = {
     "EMAIL": " xemail ",
     "PHONE": " xnum ",
 }
+_TITLED_NAME = re.compile(
+    r"\b((?i:mr|mrs|ms|miss|mx|dr|sir|cllr|councillor))\.?\s+(?:[A-Z][a-z'-]+\s+){0,2}[A-Z][a-zA-Z'-]+"
+)
 _SPACES = re.compile(r"\s+")
 
 
@@ -57,14 +61,16 @@ def normalise(text: str, mask_entities: bool = True) -> str:
 
     Example:
         >>> normalise("Mr Bell rang on 12/03/2024 re ref AB123456, can't log in")
-        'mr bell rang on xdate re ref xnum , can not log in'
+        'mr xname rang on xdate re ref xnum , can not log in'
     """
     if mask_entities:
         text = _PLACEHOLDER.sub(_placeholder, text)
+        text = _TITLED_NAME.sub(lambda m: f"{m.group(1)} xname", text)
     text = text.translate(_QUOTES).lower()
     if mask_entities:
         text = _URL.sub(" xurl ", text)
         text = _EMAIL.sub(" xemail ", text)
+        text = _NINO.sub(" xnum ", text)
         text = _DATE.sub(" xdate ", text)
         text = _MONEY.sub(" xmoney ", text)
         text = _CODE.sub(" xnum ", text)

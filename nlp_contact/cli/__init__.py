@@ -20,6 +20,33 @@ COMMAND_MODULES = (
 )
 
 
+def _click_modules() -> list[object]:
+    """click, and the copy of click that newer Typer releases carry inside them."""
+    mods: list[object] = [click]
+    try:
+        from typer import _click as vendored  # type: ignore[attr-defined]
+
+        mods.append(vendored)
+    except ImportError:
+        pass
+    return mods
+
+
+def _exception_types(name: str) -> tuple[type[BaseException], ...]:
+    found = []
+    for mod in _click_modules():
+        exc_mod = getattr(mod, "exceptions", mod)
+        cls = getattr(exc_mod, name, None)
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            found.append(cls)
+    return tuple(found)
+
+
+_EXIT = (*_exception_types("Exit"), typer.Exit)
+_ABORT = (*_exception_types("Abort"), typer.Abort)
+_CLICK_ERROR = _exception_types("ClickException")
+
+
 def _register() -> None:
     for name in COMMAND_MODULES:
         importlib.import_module(name)
@@ -31,13 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         command = typer.main.get_command(app)
         command.main(args=argv, prog_name="nlp-contact", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code or 0)
-    except click.exceptions.Abort:
+    except _EXIT as exc:
+        return int(getattr(exc, "exit_code", 0) or 0)
+    except _ABORT:
         echo_err("Aborted.")
         return EXIT_UNEXPECTED
-    except click.ClickException as exc:
-        exc.show()
+    except _CLICK_ERROR as exc:
+        exc.show()  # type: ignore[attr-defined]
         return EXIT_BAD_INPUT
     except NlpContactError as exc:
         echo_err(f"Error: {exc}")
