@@ -52,9 +52,19 @@ def read_table(path: str | Path) -> pd.DataFrame:
             [DataProblem(str(path), None, None, str(path), "file does not exist")]
         )
     if fmt == "csv":
-        return pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8"
-        )
+        try:
+            return pd.read_csv(
+                path, dtype=object, keep_default_na=False, na_values=[], encoding="utf-8"
+            )
+        except UnicodeDecodeError as exc:
+            raise DataValidationError(
+                [
+                    DataProblem(
+                        str(path), None, None, exc.object[exc.start : exc.start + 8],
+                        f"the file is not valid UTF-8 (byte {exc.start}); save it as UTF-8",
+                    )
+                ]
+            ) from None
     if fmt == "parquet":
         return pd.read_parquet(path)
     return _read_jsonl(path)

@@ -30,6 +30,22 @@ def output_columns(clf: ContactClassifier, with_id: bool, probabilities: bool = 
     return cols + list(tax.derived) + ["needs_review", "error"]
 
 
+def column_types(clf: ContactClassifier, with_id: bool, probabilities: bool = False) -> dict[str, str]:
+    """Each output column's type: ``string``, ``float`` or ``bool``."""
+    flags = set(clf.taxonomy_.flag_names)
+    types = {}
+    for col in output_columns(clf, with_id, probabilities):
+        if col.endswith(("_confidence", "_probability")) or (
+            probabilities and "_p_" in col and col not in flags
+        ):
+            types[col] = "float"
+        elif col in flags or col == "needs_review":
+            types[col] = "bool"
+        else:
+            types[col] = "string"
+    return types
+
+
 def score_texts(
     clf: ContactClassifier,
     texts: Sequence[Any],

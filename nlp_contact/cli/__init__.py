@@ -17,6 +17,8 @@ from nlp_contact.errors import NlpContactError
 
 COMMAND_MODULES = (
     "nlp_contact.cli.core",
+    "nlp_contact.cli.batch",
+    "nlp_contact.cli.serve",
 )
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
 from nlp_contact.cli._app import app, default_model_dir, echo_err, print_json
@@ -165,51 +163,6 @@ def classify_cmd(
         )
     pred = clf.predict([text], explain=explain)[0]
     print_json(pred.to_dict(model=clf.model_info))
-
-
-@app.command("score")
-def score_cmd(
-    input: Annotated[Path, typer.Argument(help="CSV, JSONL or Parquet file of contacts.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file; format from extension.")],
-    model: ModelOpt = None,
-    text_column: TextColumnOpt = "text",
-) -> None:
-    """Score every row of a file; bad rows are written with `error` filled, never dropped."""
-    from nlp_contact.data import file_format, read_table
-    from nlp_contact.scoring import score_texts
-
-    file_format(out)
-    clf = load_classifier(model)
-    df = read_table(input)
-    if text_column not in df.columns:
-        raise ConfigError(
-            f"Column '{text_column}' not found in '{input}'; its columns are {list(df.columns)}. "
-            "Pass --text-column NAME."
-        )
-    ids = df["id"].tolist() if "id" in df.columns else None
-    rows = score_texts(clf, df[text_column].tolist(), ids)
-    write_rows(rows, out)
-    n_err = sum(1 for r in rows if r["error"])
-    echo_err(f"rows read {len(df)}, scored {len(rows) - n_err}, with errors {n_err}; wrote {out}")
-
-
-def write_rows(rows: list[dict[str, Any]], out: Path) -> None:
-    """Write rows atomically in the format of ``out``'s extension."""
-    from nlp_contact.data import file_format
-
-    fmt = file_format(out)
-    tmp = out.with_name(f".{out.name}.partial")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    frame = pd.DataFrame(rows)
-    if fmt == "csv":
-        frame.to_csv(tmp, index=False)
-    elif fmt == "parquet":
-        frame.to_parquet(tmp, index=False)
-    else:
-        with tmp.open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    tmp.replace(out)
 
 
 @app.command("evaluate")
