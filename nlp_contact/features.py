@@ -26,19 +26,14 @@ _DATE = re.compile(
 )
 _NINO = re.compile(r"\b[a-z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[a-d]\b")
 _MONEY = re.compile(r"£\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d{2})?\s?(?:pounds|quid)\b")
-_CODE = re.compile(r"\b(?=[a-z0-9]*\d)[a-z0-9]*[a-z][a-z0-9]*\d[a-z0-9]*\b|\b\d[\d\s-]{5,}\d\b")
-_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
+_DIGIT_TOKEN = re.compile(r"\d[\d\s-]{5,}\d|\b\w*\d(?:[\w./-]*\w)?")
+_HAS_DIGIT = re.compile(r"\d")
+_PUNCT = re.compile(r"([,.;:!?()])")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
-_CONTRACTIONS = (
-    (re.compile(r"\b(can)'?t\b"), r"\1 not"),
-    (re.compile(r"\bwon'?t\b"), "will not"),
-    (re.compile(r"\b(\w+)n't\b"), r"\1 not"),
-    (re.compile(r"\b(i)'m\b"), r"\1 am"),
-    (re.compile(r"\b(\w+)'ve\b"), r"\1 have"),
-    (re.compile(r"\b(\w+)'ll\b"), r"\1 will"),
-    (re.compile(r"\b(\w+)'re\b"), r"\1 are"),
-    (re.compile(r"\b(\w+)'d\b"), r"\1 would"),
-)
+_CONTRACTION = re.compile(r"(?<=[a-z])(n't|'ve|'ll|'re|'d|'m)\b")
+_EXPANSIONS = {"n't": " not", "'ve": " have", "'ll": " will", "'re": " are", "'d": " would", "'m": " am"}
+_CANT_WONT = re.compile(r"\b(can|won)'?t\b")
+CHAR_CACHE_WORDS = 500_000
 _PLACEHOLDER_TOKENS = {
     "PERSON": " xname ",
     "DATE": " xdate ",
@@ -49,7 +44,7 @@ _PLACEHOLDER_TOKENS = {
 _TITLED_NAME = re.compile(
     r"\b((?i:mr|mrs|ms|miss|mx|dr|sir|cllr|councillor))\.?\s+(?:[A-Z][a-z'-]+\s+){0,2}[A-Z][a-zA-Z'-]+"
 )
-_SPACES = re.compile(r"\s+")
+
 
 
 def _placeholder(match: re.Match[str]) -> str:
@@ -64,31 +59,38 @@ def normalise(text: str, mask_entities: bool = True) -> str:
         'mr xname rang on xdate re ref xnum , can not log in'
     """
     if mask_entities:
-        text = _PLACEHOLDER.sub(_placeholder, text)
-        text = _TITLED_NAME.sub(lambda m: f"{m.group(1)} xname", text)
+        if "[" in text:
+            text = _PLACEHOLDER.sub(_placeholder, text)
+        text = _TITLED_NAME.sub(_titled_name, text)
     text = text.translate(_QUOTES).lower()
     if mask_entities:
-        text = _URL.sub(" xurl ", text)
-        text = _EMAIL.sub(" xemail ", text)
-        text = _NINO.sub(" xnum ", text)
-        text = _DATE.sub(" xdate ", text)
-        text = _MONEY.sub(" xmoney ", text)
-        text = _CODE.sub(" xnum ", text)
-        text = _NUMBER.sub(" xnum ", text)
-    for pattern, repl in _CONTRACTIONS:
-        text = pattern.sub(repl, text)
-    text = re.sub(r"([,.;:!?()])", r" \1 ", text)
-    return _SPACES.sub(" ", text).strip()
+        if "http" in text or "www." in text:
+            text = _URL.sub(" xurl ", text)
+        if "@" in text:
+            text = _EMAIL.sub(" xemail ", text)
+        if _HAS_DIGIT.search(text):
+            text = _NINO.sub(" xnum ", text)
+            text = _DATE.sub(" xdate ", text)
+            text = _MONEY.sub(" xmoney ", text)
+            text = _DIGIT_TOKEN.sub(" xnum ", text)
+    if "'" in text or "nt" in text:
+        text = _CANT_WONT.sub(_cant_wont, text)
+        if "'" in text:
+            text = _CONTRACTION.sub(_expand, text)
+    text = _PUNCT.sub(r" \1 ", text)
+    return " ".join(text.split())
 
 
-def normalise_masked(text: str) -> str:
-    """:func:`normalise` with entity masking (a named function so configs stay serialisable)."""
-    return normalise(text, mask_entities=True)
+def _cant_wont(match: re.Match[str]) -> str:
+    return "can not" if match.group(1) == "can" else "will not"
 
 
-def normalise_plain(text: str) -> str:
-    """:func:`normalise` without entity masking."""
-    return normalise(text, mask_entities=False)
+def _expand(match: re.Match[str]) -> str:
+    return _EXPANSIONS[match.group(1)]
+
+
+def _titled_name(match: re.Match[str]) -> str:
+    return f"{match.group(1)} xname"
 
 
 class TextFeaturizer:
@@ -124,10 +126,8 @@ class TextFeaturizer:
         self.char_weight = char_weight
 
     def _vectorizers(self, min_df: int) -> list[TfidfVectorizer]:
-        pre = normalise_masked if self.mask_entities else normalise_plain
         common: dict[str, Any] = {
-            "preprocessor": pre,
-            "lowercase": False,
+            "lowercase": False,  # texts are normalised once, before both blocks
             "sublinear_tf": self.sublinear_tf,
             "min_df": min_df,
             "max_features": self.max_features,
@@ -147,18 +147,90 @@ class TextFeaturizer:
             )
         return vecs
 
+    def normalise_all(self, texts: Sequence[str]) -> list[str]:
+        """The normalised texts both feature blocks read."""
+        return [normalise(t, self.mask_entities) for t in texts]
+
     def fit(self, texts: Sequence[str]) -> TextFeaturizer:
         """Learn vocabularies and idf weights; returns self."""
         min_df = self.min_df if len(texts) >= 4 * self.min_df else 1
-        self.vectorizers_ = [v.fit(texts) for v in self._vectorizers(min_df)]
+        docs = self.normalise_all(texts)
+        self.vectorizers_ = [v.fit(docs) for v in self._vectorizers(min_df)]
+        self._char_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         return self
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Features of ``texts`` as a CSR matrix (rows l2-normalised per block)."""
-        blocks = [v.transform(texts) for v in self.vectorizers_]
-        if len(blocks) > 1 and self.char_weight != 1.0:
-            blocks[1] = blocks[1] * np.float32(self.char_weight)
+        """Features of ``texts`` as a CSR matrix (each block l2-normalised)."""
+        docs = self.normalise_all(texts)
+        blocks = [self.vectorizers_[0].transform(docs)]
+        if len(self.vectorizers_) > 1:
+            char = self._char_block(docs)
+            if self.char_weight != 1.0:
+                char = char * np.float32(self.char_weight)
+            blocks.append(char)
         return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def _char_block(self, docs: list[str]) -> sp.csr_matrix:
+        """TF-IDF of character n-grams within word boundaries, from a per-word cache.
+
+        The char_wb n-grams of a document are the union of those of its words, so each
+        distinct word is analysed once; the result equals TfidfVectorizer(analyzer=
+        "char_wb") on the same vocabulary and idf.
+        """
+        vec = self.vectorizers_[1]
+        cache = self._cache()
+        idx_parts: list[np.ndarray] = []
+        cnt_parts: list[np.ndarray] = []
+        lengths = np.zeros(len(docs), dtype=np.int64)
+        for row, doc in enumerate(docs):
+            total = 0
+            for word in doc.split():
+                entry = cache.get(word)
+                if entry is None:
+                    entry = self._word_grams(word, vec.vocabulary_, vec.ngram_range)
+                    if len(cache) < CHAR_CACHE_WORDS:
+                        cache[word] = entry
+                idx_parts.append(entry[0])
+                cnt_parts.append(entry[1])
+                total += len(entry[0])
+            lengths[row] = total
+        n_feat = len(vec.vocabulary_)
+        if not idx_parts:
+            return sp.csr_matrix((len(docs), n_feat), dtype=np.float32)
+        rows = np.repeat(np.arange(len(docs)), lengths)
+        counts = sp.csr_matrix(
+            (np.concatenate(cnt_parts), (rows, np.concatenate(idx_parts))),
+            shape=(len(docs), n_feat), dtype=np.float64,
+        )
+        counts.sum_duplicates()
+        if self.sublinear_tf:
+            np.log(counts.data, counts.data)
+            counts.data += 1
+        counts.data *= vec.idf_[counts.indices]
+        return normalize(counts, norm="l2", copy=False).astype(np.float32)
+
+    def _cache(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        if not hasattr(self, "_char_cache"):
+            self._char_cache = {}
+        return self._char_cache
+
+    @staticmethod
+    def _word_grams(
+        word: str, vocab: dict[str, int], ngram_range: tuple[int, int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        padded = f" {word} "
+        found: dict[int, int] = {}
+        lo, hi = ngram_range
+        for n in range(lo, hi + 1):
+            if n > len(padded) and n > lo:
+                break
+            for i in range(max(len(padded) - n + 1, 1)):
+                j = vocab.get(padded[i : i + n])
+                if j is not None:
+                    found[j] = found.get(j, 0) + 1
+            if len(padded) < n:
+                break
+        return np.fromiter(found, np.int64, len(found)), np.fromiter(found.values(), np.float64, len(found))
 
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """``fit`` then ``transform``."""
@@ -206,8 +278,3 @@ class TextFeaturizer:
             "mask_entities": self.mask_entities,
             "char_weight": self.char_weight,
         }
-
-
-def l2_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """Rows scaled to unit l2 norm."""
-    return normalize(matrix, norm="l2", copy=False)
