@@ -208,3 +208,18 @@ def load_model(cls: type[ContactClassifier], directory: Path) -> ContactClassifi
     clf.meta_ = meta
     clf.model_dir_ = directory
     return clf
+
+
+def update_meta(directory: Path, updates: dict[str, Any]) -> dict[str, Any]:
+    """Add facts to a saved model's meta.json (e.g. dev-set metrics), then re-render its
+    card and manifest. The directory is verified first, so only a trusted model is touched."""
+    from nlp_contact.model_card import write_card
+
+    verify_manifest(directory)
+    config = json.loads((directory / CONFIG_FILE).read_text("utf-8"))
+    meta = json.loads((directory / META_FILE).read_text("utf-8"))
+    meta.update(updates)
+    (directory / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
+    write_card(directory, config, meta)
+    write_manifest(directory)
+    return meta

@@ -48,6 +48,14 @@ class ThresholdSection(_Section):
     out_of_scope_recall: float = Field(0.75, gt=0.0, le=1.0)
 
 
+class SynthSection(_Section):
+    """Generated contacts mixed into the training data (``nlp-contact synth``)."""
+
+    n: int = Field(0, ge=0)
+    seed: int = 0
+    weight: float = Field(1.0, gt=0.0)
+
+
 class TrainConfig(_Section):
     """Every training setting, validated on construction."""
 
@@ -57,6 +65,7 @@ class TrainConfig(_Section):
     spacy: dict[str, Any] = Field(default_factory=dict)
     transformer: dict[str, Any] = Field(default_factory=dict)
     sources: list[SourceEntry] = Field(default_factory=list)
+    synth: SynthSection = Field(default_factory=SynthSection)
     taxonomy: str | None = None
     text_column: str = "text"
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from nlp_contact.classifier import ContactClassifier
 from nlp_contact.config import SourceEntry, TrainConfig
@@ -66,16 +68,38 @@ def resolve_taxonomy(
     return load_taxonomy(taxonomy_path or config.taxonomy)
 
 
+def synth_source(config: TrainConfig, taxonomy: Taxonomy) -> tuple[LabelledData, float] | None:
+    """Generated contacts per ``[synth]`` (default taxonomy only), as a weighted source."""
+    spec = config.synth
+    if spec.n == 0:
+        return None
+    from nlp_contact.synth import generate
+
+    frame = pd.DataFrame(list(generate(spec.n, spec.seed)))
+    source = f"synth(n={spec.n}, seed={spec.seed})"
+    data = validate_labelled(frame, taxonomy, source, "text")
+    digest = hashlib.sha256(frame.to_json(orient="records").encode()).hexdigest()
+    data.sources = [{"path": source, "sha256": digest, "rows": len(data), "weight": spec.weight}]
+    return data, spec.weight
+
+
 def load_sources(
-    sources: Sequence[SourceEntry], taxonomy: Taxonomy, text_column: str, label_map: Any = None
+    sources: Sequence[SourceEntry],
+    taxonomy: Taxonomy,
+    text_column: str,
+    label_map: Any = None,
+    extra: Sequence[tuple[LabelledData, float]] = (),
 ) -> LabelledData:
-    """Read, validate, weight and de-duplicate every source (later sources win)."""
+    """Read, validate, weight and de-duplicate every source (later sources win).
+
+    ``extra`` sources (e.g. generated contacts) come first, so files win over them.
+    """
     if not sources:
         raise ConfigError(
             "No training data: pass a DATA file, --source FILE:WEIGHT, or list [[sources]] "
             "in the config."
         )
-    parts = []
+    parts = list(extra)
     for src in sources:
         df = read_table(src.path)
         if label_map is not None:
@@ -102,7 +126,9 @@ def train(
     extra_meta: dict[str, Any] | None = None,
 ) -> ContactClassifier:
     """Validate the data, train, calibrate, save to ``out`` and return the classifier."""
-    data = load_sources(sources, taxonomy, config.text_column, label_map)
+    generated = synth_source(config, taxonomy)
+    extra = [generated] if generated is not None else []
+    data = load_sources(sources, taxonomy, config.text_column, label_map, extra)
     clf = ContactClassifier(taxonomy=taxonomy, config=config).fit_data(data)
     clf.save(out, name=name, **(extra_meta or {}))
     return clf
