@@ -93,8 +93,8 @@ def write_manifest(directory: Path) -> dict[str, str]:
     return files
 
 
-def verify_manifest(directory: Path) -> None:
-    """Refuse a directory with a changed, missing or unknown file."""
+def verify_manifest(directory: Path, ignore: tuple[str, ...] = ()) -> None:
+    """Refuse a directory with a changed, missing or unknown file (``ignore``: new files)."""
     path = directory / MANIFEST_FILE
     if not path.is_file():
         raise ArtifactError(
@@ -102,7 +102,7 @@ def verify_manifest(directory: Path) -> None:
             "missing. Pass a directory written by `nlp-contact train` or ContactClassifier.save."
         )
     listed: dict[str, str] = json.loads(path.read_text("utf-8"))["sha256"]
-    present = set(_files_in(directory))
+    present = set(_files_in(directory)) - set(ignore)
     for name in sorted(present - set(listed)):
         raise ArtifactError(
             f"Refusing to load '{directory}': file '{name}' is not in the manifest (unknown "
@@ -131,10 +131,7 @@ def save_model(
     """Write every file of a model directory and return it."""
     from nlp_contact.model_card import write_card
 
-    directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.iterdir():
-        if stale.is_file():
-            stale.unlink()
+    _prepare_directory(directory)
     backend = clf.backend_
     weight_files = backend.save(directory)
     config = {
@@ -162,6 +159,26 @@ def save_model(
     write_card(directory, config, meta)
     write_manifest(directory)
     return directory
+
+
+def _prepare_directory(directory: Path) -> None:
+    """Create ``directory``, or empty it when it holds an earlier model; refuse otherwise."""
+    import shutil
+
+    if directory.exists() and not directory.is_dir():
+        raise ArtifactError(f"Cannot save a model to '{directory}': it is a file.")
+    directory.mkdir(parents=True, exist_ok=True)
+    entries = list(directory.iterdir())
+    if entries and not (directory / MANIFEST_FILE).is_file():
+        raise ArtifactError(
+            f"Cannot save a model to '{directory}': it is not empty and holds no model "
+            f"({len(entries)} entries). Choose a new or empty directory."
+        )
+    for entry in entries:
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def _warn_versions(directory: Path, recorded: dict[str, Any], backend: str) -> None:
@@ -210,12 +227,15 @@ def load_model(cls: type[ContactClassifier], directory: Path) -> ContactClassifi
     return clf
 
 
-def update_meta(directory: Path, updates: dict[str, Any]) -> dict[str, Any]:
-    """Add facts to a saved model's meta.json (e.g. dev-set metrics), then re-render its
-    card and manifest. The directory is verified first, so only a trusted model is touched."""
+def update_meta(
+    directory: Path, updates: dict[str, Any], new_files: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Add facts to a saved model's meta.json (e.g. dev-set metrics) and files beside it
+    (``new_files``, e.g. card pictures), then re-render its card and manifest. The rest of
+    the directory is verified first, so only a trusted model is touched."""
     from nlp_contact.model_card import write_card
 
-    verify_manifest(directory)
+    verify_manifest(directory, ignore=new_files)
     config = json.loads((directory / CONFIG_FILE).read_text("utf-8"))
     meta = json.loads((directory / META_FILE).read_text("utf-8"))
     meta.update(updates)

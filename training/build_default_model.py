@@ -108,29 +108,38 @@ def main() -> None:
     parser.add_argument("--config", default="training/configs/default_model.toml")
     parser.add_argument("--out", default="models/default")
     parser.add_argument("--dev", default="training/data/dev/dev_handwritten.jsonl")
+    parser.add_argument(
+        "--skip-train", action="store_true", help="Reuse the model in --out; only evaluate."
+    )
     args = parser.parse_args()
     cfg = load_config(ROOT / args.config)
     cfg.sources = [s.model_copy(update={"path": str(ROOT / s.path)}) for s in cfg.sources]
     out = ROOT / args.out
     start = time.perf_counter()
-    train(cfg.sources, out, cfg, load_taxonomy(), name="default")
-    seconds = time.perf_counter() - start
+    if args.skip_train:
+        seconds = float(json.loads((out / "meta.json").read_text()).get("train_seconds", 0))
+    else:
+        train(cfg.sources, out, cfg, load_taxonomy(), name="default")
+        seconds = time.perf_counter() - start
     clf = ContactClassifier.load(out)
     metrics, data, probs = evaluate(clf, ROOT / args.dev)
     (out / CARD_DIR).mkdir(exist_ok=True)
     plot_reliability(probs, clf, data, out / CARD_DIR / "reliability.png")
     plot_confusion(clf, data, probs, "contact_reason", out / CARD_DIR / "confusion_contact_reason.png")
     title = f"Hand-written dev set ({args.dev}, {metrics['n']} rows, never trained on)"
+    pictures = (f"{CARD_DIR}/reliability.png", f"{CARD_DIR}/confusion_contact_reason.png")
     update_meta(
         out,
         {
             "evaluations": {title: metrics},
+            "train_seconds": round(seconds, 1),
             "card_extra": card_extra(metrics, args.dev, seconds),
             "reproduce": (
                 "python training/build_default_model.py\n"
                 f"nlp-contact evaluate {args.dev} --model {args.out}"
             ),
         },
+        new_files=pictures,
     )
     summary = {h: round(m["macro_f1"], 3) for h, m in metrics["heads"].items()}
     summary.update({f: {k: round(m[k], 3) for k in ("precision", "recall", "f1")} for f, m in metrics["flags"].items()})
