@@ -186,7 +186,8 @@ class TextFeaturizer:
         if self.embeddings is not None:
             from nlp_contact.backends._embeddings import SentenceEncoder
 
-            self.encoder_ = SentenceEncoder(None if self.embeddings == "minilm" else self.embeddings)
+            path = None if self.embeddings == "minilm" else self.embeddings
+            self.encoder_ = SentenceEncoder(path)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Features of ``texts`` as a CSR matrix (each block l2-normalised)."""
@@ -197,8 +198,9 @@ class TextFeaturizer:
             if self.char_weight != 1.0:
                 char = char * np.float32(self.char_weight)
             blocks.append(char)
-        if getattr(self, "encoder_", None) is not None:
-            dense = self.encoder_.encode(list(texts)) * np.float32(self.embedding_weight)
+        encoder = getattr(self, "encoder_", None)
+        if encoder is not None:
+            dense = encoder.encode(list(texts)) * np.float32(self.embedding_weight)
             blocks.append(sp.csr_matrix(dense))
         return sp.hstack(blocks, format="csr", dtype=np.float32)
 
@@ -271,7 +273,8 @@ class TextFeaturizer:
     @property
     def n_features_(self) -> int:
         n = sum(len(v.vocabulary_) for v in self.vectorizers_)
-        return n + (self.encoder_.dim if getattr(self, "encoder_", None) is not None else 0)
+        encoder = getattr(self, "encoder_", None)
+        return n + (encoder.dim if encoder is not None else 0)
 
     def feature_names(self) -> list[tuple[str, str]]:
         """(kind, n-gram) for every column: kind is ``word`` or ``char``."""
@@ -279,8 +282,9 @@ class TextFeaturizer:
         for v in self.vectorizers_:
             kind = "word" if v.analyzer == "word" else "char"
             out.extend((kind, name) for name in v.get_feature_names_out())
-        if getattr(self, "encoder_", None) is not None:
-            out.extend(("embedding", f"dim{i}") for i in range(self.encoder_.dim))
+        encoder = getattr(self, "encoder_", None)
+        if encoder is not None:
+            out.extend(("embedding", f"dim{i}") for i in range(encoder.dim))
         return out
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

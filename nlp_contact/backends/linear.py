@@ -144,6 +144,8 @@ class LinearBackend:
         scores: dict[str, float] = defaultdict(float)
         for j, c in zip(row.indices, contrib, strict=True):
             kind, gram = names[j]
+            if kind == "embedding":  # a dense dimension belongs to no single term
+                continue
             if kind == "word":
                 scores[gram] += float(c)
                 continue
