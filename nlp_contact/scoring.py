@@ -16,6 +16,8 @@ import numpy as np
 from nlp_contact.classifier import ContactClassifier
 from nlp_contact.data import text_problem
 
+PREDICT_BATCH = 2_000
+
 
 def output_columns(clf: ContactClassifier, with_id: bool, probabilities: bool = False) -> list[str]:
     """The scored file's columns, in order."""
@@ -30,7 +32,9 @@ def output_columns(clf: ContactClassifier, with_id: bool, probabilities: bool = 
     return cols + list(tax.derived) + ["needs_review", "error"]
 
 
-def column_types(clf: ContactClassifier, with_id: bool, probabilities: bool = False) -> dict[str, str]:
+def column_types(
+    clf: ContactClassifier, with_id: bool, probabilities: bool = False
+) -> dict[str, str]:
     """Each output column's type: ``string``, ``float`` or ``bool``."""
     flags = set(clf.taxonomy_.flag_names)
     types = {}
@@ -64,58 +68,127 @@ def score_texts(
         errors: errors already found upstream (e.g. a JSONL line that is not JSON).
         probabilities: add one ``HEAD_p_LABEL`` column per label.
     """
+    columns = score_columns(clf, texts, ids, max_chars, errors, probabilities)
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def score_columns(
+    clf: ContactClassifier,
+    texts: Sequence[Any],
+    ids: Sequence[Any] | None = None,
+    max_chars: int | None = None,
+    errors: Sequence[str | None] | None = None,
+    probabilities: bool = False,
+) -> dict[str, list[Any]]:
+    """:func:`score_texts` by column: output column -> one value per input row.
+
+    The values are the very ones :func:`score_texts` puts in its rows, computed a column
+    at a time (batch scoring builds its DataFrames from this).
+    """
     problems = [
         (errors[i] if errors is not None and errors[i] else None) or text_problem(t, max_chars)
         for i, t in enumerate(texts)
     ]
+    n = len(problems)
+    out: dict[str, list[Any]] = {
+        c: [None] * n for c in output_columns(clf, ids is not None, probabilities)
+    }
+    out["error"] = [p or None for p in problems]
     good = [i for i, p in enumerate(problems) if p is None]
-    rows = [_error_row(clf, p or "", probabilities) for p in problems]
     if good:
-        result = clf.predict_labels([texts[i] for i in good])
-        _fill_rows(clf, rows, good, result["pred"], result["probs"], probabilities)
+        pred, probs = _predict(clf, [texts[i] for i in good])
+        filled = _prediction_columns(clf, pred, probs, probabilities)
+        for col, values in filled.items():
+            _place(out[col], good, values)
     if ids is not None:
-        for row, value in zip(rows, ids, strict=True):
-            row["id"] = value
-    cols = output_columns(clf, ids is not None, probabilities)
-    return [{c: row.get(c) for c in cols} for row in rows]
+        ids = list(ids)
+        if len(ids) != n:
+            raise ValueError(f"{len(ids)} ids for {n} texts; they must match.")
+        out["id"] = ids
+    return out
 
 
-def _error_row(clf: ContactClassifier, problem: str, probabilities: bool) -> dict[str, Any]:
-    row: dict[str, Any] = dict.fromkeys(output_columns(clf, False, probabilities))
-    row["error"] = problem or None
-    return row
+def _predict(
+    clf: ContactClassifier, texts: list[str]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Label indices and probabilities, ``PREDICT_BATCH`` texts at a time.
+
+    Every step is row by row, so the results equal one call on all the texts; the
+    feature matrices of a batch stay small (a 10,000-row chunk at once peaks at about
+    five times the memory).
+    """
+    parts: list[dict[str, Any]] = [
+        clf.predict_labels(texts[i : i + PREDICT_BATCH])
+        for i in range(0, len(texts), PREDICT_BATCH)
+    ]
+    if len(parts) == 1:
+        return parts[0]["pred"], parts[0]["probs"]
+    pred = {k: np.concatenate([p["pred"][k] for p in parts]) for k in parts[0]["pred"]}
+    probs = {k: np.concatenate([p["probs"][k] for p in parts]) for k in parts[0]["probs"]}
+    return pred, probs
 
 
-def _fill_rows(
+def _place(column: list[Any], good: list[int], values: list[Any]) -> None:
+    if len(good) == len(column):
+        column[:] = values
+        return
+    for j, i in enumerate(good):
+        column[i] = values[j]
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    """``round(float(v), 4)`` of every value, as Python floats (identical to per-row)."""
+    return [round(v, 4) for v in np.asarray(values, dtype=np.float64).tolist()]
+
+
+def _prediction_columns(
     clf: ContactClassifier,
-    rows: list[dict[str, Any]],
-    good: list[int],
     pred: dict[str, np.ndarray],
     probs: dict[str, np.ndarray],
     probabilities: bool,
-) -> None:
+) -> dict[str, list[Any]]:
+    """Every prediction column for the scored rows, computed a column at a time."""
     tax = clf.taxonomy_
     thresholds = clf.calibration_.flag_threshold
-    for j, i in enumerate(good):
-        row = rows[i]
-        labels: dict[str, str] = {}
-        review = False
-        for head, spec in tax.heads.items():
-            names = spec.label_names
-            k = int(pred[head][j])
-            conf = float(probs[head][j, k])
-            labels[head] = names[k]
-            row[head] = names[k]
-            row[f"{head}_confidence"] = round(conf, 4)
-            review |= conf < clf.review_threshold(head) or names[k] == spec.out_of_scope_label
-            if probabilities:
-                for m, label in enumerate(names):
-                    row[f"{head}_p_{label}"] = round(float(probs[head][j, m]), 4)
-        flags: dict[str, bool] = {}
-        for flag in tax.flag_names:
-            p = float(probs[flag][j])
-            flags[flag] = p >= thresholds[flag]
-            row[flag] = flags[flag]
-            row[f"{flag}_probability"] = round(p, 4)
-        row.update(tax.derive(labels, flags))
-        row["needs_review"] = bool(review)
+    n = len(next(iter(pred.values()))) if pred else len(next(iter(probs.values())))
+    cols: dict[str, list[Any]] = {}
+    review = np.zeros(n, dtype=bool)
+    for head, spec in tax.heads.items():
+        names = spec.label_names
+        k = np.asarray(pred[head]).astype(np.int64)
+        conf = np.asarray(probs[head], dtype=np.float64)[np.arange(n), k]
+        cols[head] = [names[i] for i in k.tolist()]
+        cols[f"{head}_confidence"] = _rounded(conf)
+        review |= conf < clf.review_threshold(head)
+        if spec.out_of_scope_label is not None:
+            review |= k == names.index(spec.out_of_scope_label)
+        if probabilities:
+            for m, label in enumerate(names):
+                cols[f"{head}_p_{label}"] = _rounded(probs[head][:, m])
+    for flag in tax.flag_names:
+        p = np.asarray(probs[flag], dtype=np.float64)
+        cols[flag] = (p >= thresholds[flag]).tolist()
+        cols[f"{flag}_probability"] = _rounded(p)
+    cols.update(_derived_columns(clf, cols, n))
+    cols["needs_review"] = review.tolist()
+    return cols
+
+
+def _derived_columns(
+    clf: ContactClassifier, cols: dict[str, list[Any]], n: int
+) -> dict[str, list[Any]]:
+    """The derived values per row, each distinct combination of labels derived once."""
+    tax = clf.taxonomy_
+    heads, flags = tax.head_names, tax.flag_names
+    cache: dict[tuple[Any, ...], dict[str, str]] = {}
+    out: dict[str, list[Any]] = {name: [None] * n for name in tax.derived}
+    for j, key in enumerate(zip(*(cols[h] for h in heads), *(cols[f] for f in flags), strict=True)):
+        derived = cache.get(key)
+        if derived is None:
+            labels = dict(zip(heads, key[: len(heads)], strict=True))
+            flag_values = dict(zip(flags, key[len(heads) :], strict=True))
+            derived = cache[key] = tax.derive(labels, flag_values)
+        for name, value in derived.items():
+            out[name][j] = value
+    return out

@@ -35,16 +35,18 @@ def score_chunk(
     clf: Any, chunk: Chunk, with_id: bool, max_chars: int, probabilities: bool
 ) -> pd.DataFrame:
     """A chunk's output rows as a DataFrame with the contract's columns."""
-    from nlp_contact.scoring import output_columns, score_texts
+    from nlp_contact.scoring import output_columns, score_columns
 
     ids = chunk.ids if with_id else None
     if with_id and ids is None:
         ids = [None] * len(chunk)
-    rows = score_texts(
+    columns = score_columns(
         clf, chunk.texts, ids=ids, max_chars=max_chars, errors=chunk.errors,
         probabilities=probabilities,
     )
-    return pd.DataFrame(rows, columns=output_columns(clf, with_id, probabilities))
+    names = output_columns(clf, with_id, probabilities)
+    # an empty chunk keeps the object columns an empty list of rows gives
+    return pd.DataFrame(columns if len(chunk) else [], columns=names)
 
 
 def score_chunks_local(
