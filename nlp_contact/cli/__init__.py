@@ -19,6 +19,10 @@ COMMAND_MODULES = (
     "nlp_contact.cli.core",
     "nlp_contact.cli.batch",
     "nlp_contact.cli.serve",
+    "nlp_contact.cli.redact",
+    "nlp_contact.cli.synth",
+    "nlp_contact.cli.workflow",
+    "nlp_contact.cli.report",
 )
 
 
@@ -59,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     _register()
     try:
         command = typer.main.get_command(app)
-        command.main(args=argv, prog_name="nlp-contact", standalone_mode=False)
+        rv = command.main(args=argv, prog_name="nlp-contact", standalone_mode=False)
     except _EXIT as exc:
         return int(getattr(exc, "exit_code", 0) or 0)
     except _ABORT:
@@ -80,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: a short message, exit 1
         echo_err(f"Unexpected error ({type(exc).__name__}): {exc}. This is a bug; please report it.")
         return EXIT_UNEXPECTED
-    return 0
+    return rv if isinstance(rv, int) else 0
 
 
 def entry() -> None:

@@ -71,6 +71,18 @@ def train_cmd(
         Path | None,
         typer.Option("--label-map", help="YAML mapping old taxonomy labels to this one's."),
     ] = None,
+    base_model: Annotated[
+        str | None,
+        typer.Option(
+            "--base-model",
+            help="spacy: installed pipeline or pipeline directory; transformer: local "
+            "Hugging Face checkpoint directory or 'scratch'.",
+        ),
+    ] = None,
+    export: Annotated[
+        str | None,
+        typer.Option("--export", help="transformer: 'onnx' also writes an int8 model.onnx."),
+    ] = None,
 ) -> None:
     """Validate labelled data, train, calibrate on held-out data, save, print metrics.
 
@@ -85,6 +97,8 @@ def train_cmd(
     if text_column:
         overrides += ["--text_column", text_column]
     cfg = load_config(config, _dotted(overrides))
+    if base_model is not None or export is not None:
+        cfg = load_config(config, _dotted(overrides + _model_options(cfg, base_model, export)))
     sources = [parse_source(p) for p in paths] + [parse_source(s) for s in source or []]
     sources = list(cfg.sources) + sources
     first = Path(sources[0].path) if sources else None
@@ -93,6 +107,23 @@ def train_cmd(
     clf = train(sources, out, cfg, tax, name=name, label_map=mapping)
     echo_err(f"Model written to {out} (version {clf.meta_['model_version']}).")
     print_json({"model": str(out), "validation": _summary(clf.validation_metrics_)})
+
+
+def _model_options(cfg: Any, base_model: str | None, export: str | None) -> list[str]:
+    """--base-model / --export as overrides of the chosen backend's section."""
+    chosen = cfg.train.backend
+    if base_model is not None and chosen not in ("spacy", "transformer"):
+        raise ConfigError(
+            f"--base-model applies to the spacy and transformer backends, not '{chosen}'. "
+            "Add --backend spacy or --backend transformer."
+        )
+    if export is not None and chosen != "transformer":
+        raise ConfigError(
+            f"--export applies to the transformer backend, not '{chosen}'. "
+            "Add --backend transformer."
+        )
+    out = [f"--{chosen}.base_model", base_model] if base_model is not None else []
+    return out + (["--transformer.export", export] if export is not None else [])
 
 
 def _split_overrides(args: list[str]) -> tuple[list[str], list[str]]:
@@ -170,12 +201,36 @@ def evaluate_cmd(
     data: Annotated[Path, typer.Argument(help="Labelled CSV, JSONL or Parquet file.")],
     model: ModelOpt = None,
     text_column: TextColumnOpt = "text",
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write an HTML report and its PNG charts here."),
+    ] = None,
+    slice_: Annotated[
+        list[str] | None,
+        typer.Option("--slice", help="Report accuracy by this column too (repeatable)."),
+    ] = None,
+    no_redact: Annotated[
+        bool, typer.Option("--no-redact", help="Show the report's mistake texts unredacted.")
+    ] = False,
+    label_map: Annotated[
+        Path | None,
+        typer.Option("--label-map", help="YAML mapping old taxonomy labels to the model's."),
+    ] = None,
 ) -> None:
     """Print accuracy, macro-F1, ECE and per-label metrics per head, and flag metrics."""
     from nlp_contact.training import evaluate
 
     clf = load_classifier(model)
-    metrics, _, _ = evaluate(clf, data, text_column)
+    mapping = _load_label_map(label_map, clf.taxonomy_)
+    metrics, labelled, _ = evaluate(clf, data, text_column, label_map=mapping)
+    if report is not None:
+        from nlp_contact.workflow.report import write_report
+
+        path = write_report(
+            clf, metrics, labelled, report, slices=slice_ or [], redact=not no_redact,
+            source=str(data),
+        )
+        echo_err(f"Report written to {path}.")
     print_json(metrics)
 
 
