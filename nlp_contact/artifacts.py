@@ -48,8 +48,10 @@ class VersionMismatchWarning(UserWarning):
 
 def installed_versions(backend: str) -> dict[str, str | None]:
     """Versions of the packages a backend's predictions depend on."""
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for pkg in CORE_PACKAGES + BACKEND_PACKAGES.get(backend, ()):
+    from nlp_contact import __version__
+
+    out: dict[str, str | None] = {"python": platform.python_version(), "nlp-contact": __version__}
+    for pkg in CORE_PACKAGES[1:] + BACKEND_PACKAGES.get(backend, ()):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
