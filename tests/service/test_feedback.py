@@ -280,9 +280,8 @@ def test_feedback_without_a_database(client_for: Callable[..., TestClient]) -> N
     assert_error(response, 503, "feedback database is not available")
 
 
-@pytest.mark.slow
 def test_real_redactor_removes_personal_data(
-    client_for: Callable[..., TestClient], tmp_path: Path
+    client_for: Callable[..., TestClient], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     pytest.importorskip("nlp_contact.redact", reason="nlp_contact.redact is not available")
     client = client_for(store_text=True, redact=True)
@@ -294,3 +293,9 @@ def test_real_redactor_removes_personal_data(
     for personal in ("Smith", "07700", "AB123456C"):
         assert personal not in stored
     assert "chasing her UC payment" in stored
+    client.post("/v1/classify", json={"text": text})
+    exported = client.get("/v1/feedback/export").text
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for personal in ("Smith", "07700", "AB123456C"):
+        assert personal not in exported
+        assert personal not in logged
