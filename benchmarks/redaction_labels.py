@@ -2,7 +2,8 @@
 redacted and count the rows whose labels are all unchanged.
 
 Usage: python benchmarks/redaction_labels.py [--model models/default]
-       [--data training/data/dev/dev_handwritten.jsonl] [--out benchmarks/results/redaction_labels.md]
+       [--data training/data/dev/dev_handwritten.jsonl]
+       [--out benchmarks/results/redaction_labels.md]
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def main() -> None:
     }
     changed = sum(a != b for a, b in zip(texts, redacted, strict=True))
     lines = [
-        f"Model `{args.model}`, data `{args.data}` ({len(texts)} rows, {changed} changed by redaction).",
+        f"Model `{args.model}`, data `{args.data}` "
+        f"({len(texts)} rows, {changed} changed by redaction).",
         "",
         "| measure | share of rows with the same labels |",
         "|---|---|",

@@ -62,8 +62,12 @@ def installed_versions(backend: str) -> dict[str, str | None]:
 def _git_sha() -> str | None:
     try:
         res = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-            cwd=Path(__file__).parent, check=False,
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).parent,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -145,7 +149,7 @@ def save_model(
         "calibration": clf.calibration_.to_dict(),
     }
     (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", "utf-8")
-    created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     meta = {
         "name": name or directory.name,
         "model_version": _model_version(directory, [CONFIG_FILE, *weight_files], created),

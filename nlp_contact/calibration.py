@@ -74,7 +74,9 @@ def threshold_for_f1(prob: np.ndarray, y: np.ndarray) -> float:
     return float(np.nextafter(sorted_prob[best], 0.0))
 
 
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
+def expected_calibration_error(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = 15
+) -> float:
     """ECE: the support-weighted gap between confidence and accuracy over equal-width bins."""
     if len(confidence) == 0:
         return 0.0

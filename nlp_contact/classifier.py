@@ -103,6 +103,15 @@ class ContactClassifier:
         'progress_chasing'
     """
 
+    taxonomy_: Taxonomy
+    config_: TrainConfig
+    calibration_: Calibration
+    backend_: Any
+    validation_metrics_: dict[str, Any]
+    training_data_: dict[str, Any]
+    meta_: dict[str, Any]
+    model_dir_: Path
+
     def __init__(self, taxonomy: Taxonomy | None = None, config: TrainConfig | None = None) -> None:
         self.taxonomy = taxonomy
         self.config = config
@@ -112,7 +121,7 @@ class ContactClassifier:
         self,
         texts: Sequence[str],
         labels: Mapping[str, Sequence[Any]],
-        sample_weight: Sequence[float] | None = None,
+        sample_weight: Sequence[float] | np.ndarray | None = None,
     ) -> ContactClassifier:
         """Train on texts and one label sequence per head and flag; returns self."""
         texts = check_batch(texts)
@@ -125,7 +134,7 @@ class ContactClassifier:
 
     def fit_data(self, data: LabelledData) -> ContactClassifier:
         """Train on validated :class:`~nlp_contact.data.LabelledData`; returns self."""
-        labels: dict[str, Sequence[Any]] = {**data.labels, **data.flags}
+        labels: dict[str, Any] = {**data.labels, **data.flags}
         self.fit(data.texts, labels, sample_weight=data.weights)
         self.training_data_ = {"rows": len(data), "sources": data.sources}
         return self
@@ -148,7 +157,9 @@ class ContactClassifier:
             _check_length(head, values, n)
             for row, v in enumerate(values, 1):
                 if v not in index:
-                    problems.append(DataProblem("labels", row, head, v, f"unknown label; allowed: {names}"))
+                    problems.append(
+                        DataProblem("labels", row, head, v, f"unknown label; allowed: {names}")
+                    )
             heads[head] = np.array([index.get(v, 0) for v in values], dtype=int)
         flags = {f: self._flag_values(f, labels[f], n, problems) for f in tax.flag_names}
         if problems:
@@ -156,7 +167,9 @@ class ContactClassifier:
         return Targets(heads, {h: tax.heads[h].label_names for h in tax.head_names}, flags)
 
     @staticmethod
-    def _flag_values(flag: str, values: Sequence[Any], n: int, problems: list[DataProblem]) -> np.ndarray:
+    def _flag_values(
+        flag: str, values: Sequence[Any], n: int, problems: list[DataProblem]
+    ) -> np.ndarray:
         values = list(values)
         _check_length(flag, values, n)
         out = np.zeros(n, dtype=bool)
@@ -215,7 +228,9 @@ class ContactClassifier:
         scores: dict[str, np.ndarray] = {}
         for train_idx, test_idx in folds.split(np.zeros(len(texts)), y):
             backend = self._new_backend().fit(
-                [texts[i] for i in train_idx], _subset_targets(targets, train_idx), weights[train_idx]
+                [texts[i] for i in train_idx],
+                _subset_targets(targets, train_idx),
+                weights[train_idx],
             )
             fold_scores = backend.decision_scores([texts[i] for i in test_idx])
             for name, s in fold_scores.items():
@@ -230,11 +245,11 @@ class ContactClassifier:
         th = self.config_.thresholds
         for head in self.taxonomy_.head_names:
             cal.temperature[head] = fit_temperature(scores[head], held.heads[head])
-        for flag, spec in self.taxonomy_.flags.items():
+        for flag, flag_spec in self.taxonomy_.flags.items():
             a, b = fit_platt(scores[flag], held.flags[flag])
             cal.platt[flag] = (a, b)
             prob = apply_platt(scores[flag], a, b)
-            target = th.flag_target_recall.get(flag, spec.target_recall)
+            target = th.flag_target_recall.get(flag, flag_spec.target_recall)
             cal.flag_threshold[flag] = (
                 threshold_for_recall(prob, held.flags[flag], target)
                 if target is not None
@@ -244,7 +259,9 @@ class ContactClassifier:
             if spec.out_of_scope_label is not None:
                 probs = apply_temperature(scores[head], cal.temperature[head])
                 cal.reject_below[head] = _rejection_threshold(
-                    probs, held.heads[head], spec.label_names.index(spec.out_of_scope_label),
+                    probs,
+                    held.heads[head],
+                    spec.label_names.index(spec.out_of_scope_label),
                     th.out_of_scope_recall,
                 )
         return cal
@@ -254,7 +271,9 @@ class ContactClassifier:
         pred_idx = self._decode(probs)[0]
         out: dict[str, Any] = {"n": n, "method": self.config_.train.validation}
         out["heads"] = {
-            h: head_metrics(held.heads[h], probs[h], pred_idx[h], self.taxonomy_.heads[h].label_names)
+            h: head_metrics(
+                held.heads[h], probs[h], pred_idx[h], self.taxonomy_.heads[h].label_names
+            )
             for h in self.taxonomy_.head_names
         }
         out["flags"] = {
@@ -267,7 +286,8 @@ class ContactClassifier:
     def _check_fitted(self) -> None:
         if not hasattr(self, "calibration_") or getattr(self, "backend_", None) is None:
             raise NotFittedError(
-                "This ContactClassifier is not fitted yet: call fit(...) or ContactClassifier.load(dir)."
+                "This ContactClassifier is not fitted yet: call fit(...) or "
+                "ContactClassifier.load(dir)."
             )
 
     def _calibrated(self, scores: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -331,12 +351,12 @@ class ContactClassifier:
                 p.evidence = self._explain(texts[i], p)
         return out
 
-    def predict_labels(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    def predict_labels(self, texts: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
         """Fast path for batch scoring: label index per head, P(true) per flag, confidences."""
         self._check_fitted()
         scores = self.backend_.decision_scores(check_batch(texts))
         pred, probs = self._decode(self._calibrated(scores))
-        return {"pred": pred, "probs": probs}  # type: ignore[dict-item]
+        return {"pred": pred, "probs": probs}
 
     def _one(self, i: int, pred: dict[str, np.ndarray], probs: dict[str, np.ndarray]) -> Prediction:
         tax = self.taxonomy_
@@ -366,14 +386,18 @@ class ContactClassifier:
             )
             for f in tax.flag_names
         }
-        derived = tax.derive({h: p.label for h, p in heads.items()}, {f: p.value for f, p in flags.items()})
+        derived = tax.derive(
+            {h: p.label for h, p in heads.items()}, {f: p.value for f, p in flags.items()}
+        )
         return Prediction(heads, flags, derived, needs_review=bool(reasons), review_reasons=reasons)
 
     def review_threshold(self, head: str) -> float:
         """Confidence under which a head's prediction asks for review."""
         spec = self.taxonomy_.heads[head]
         th = self.config_.thresholds
-        return th.review_per_head.get(head, spec.review_threshold if spec.review_threshold is not None else th.review)
+        return th.review_per_head.get(
+            head, spec.review_threshold if spec.review_threshold is not None else th.review
+        )
 
     def _explain(self, text: str, p: Prediction, k: int = 5) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {}

@@ -27,8 +27,8 @@ class TrainSection(_Section):
     backend: Literal["linear", "spacy", "transformer"] = "linear"
     seed: int = 0
     validation: Literal["holdout", "cv"] = "holdout"
-    validation_fraction: float = Field(0.2, gt=0.0, lt=0.9)
-    folds: int = Field(5, ge=2, le=20)
+    validation_fraction: float = Field(default=0.2, gt=0.0, lt=0.9)
+    folds: int = Field(default=5, ge=2, le=20)
     refit_full: bool = True
 
 
@@ -36,36 +36,36 @@ class SourceEntry(_Section):
     """A labelled data file and its weight (later sources win over duplicates)."""
 
     path: str
-    weight: float = Field(1.0, gt=0.0)
+    weight: float = Field(default=1.0, gt=0.0)
 
 
 class ThresholdSection(_Section):
     """Decision and review thresholds."""
 
-    review: float = Field(0.5, ge=0.0, le=1.0)
+    review: float = Field(default=0.5, ge=0.0, le=1.0)
     review_per_head: dict[str, float] = Field(default_factory=dict)
     flag_target_recall: dict[str, float] = Field(default_factory=dict)
-    out_of_scope_recall: float = Field(0.75, gt=0.0, le=1.0)
+    out_of_scope_recall: float = Field(default=0.75, gt=0.0, le=1.0)
 
 
 class SynthSection(_Section):
     """Generated contacts mixed into the training data (``nlp-contact synth``)."""
 
-    n: int = Field(0, ge=0)
+    n: int = Field(default=0, ge=0)
     seed: int = 0
-    weight: float = Field(1.0, gt=0.0)
+    weight: float = Field(default=1.0, gt=0.0)
 
 
 class TrainConfig(_Section):
     """Every training setting, validated on construction."""
 
-    train: TrainSection = Field(default_factory=TrainSection)
-    thresholds: ThresholdSection = Field(default_factory=ThresholdSection)
+    train: TrainSection = Field(default_factory=lambda: TrainSection())
+    thresholds: ThresholdSection = Field(default_factory=lambda: ThresholdSection())
     linear: dict[str, Any] = Field(default_factory=dict)
     spacy: dict[str, Any] = Field(default_factory=dict)
     transformer: dict[str, Any] = Field(default_factory=dict)
     sources: list[SourceEntry] = Field(default_factory=list)
-    synth: SynthSection = Field(default_factory=SynthSection)
+    synth: SynthSection = Field(default_factory=lambda: SynthSection())
     taxonomy: str | None = None
     text_column: str = "text"
 

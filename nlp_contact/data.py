@@ -35,7 +35,10 @@ def file_format(path: str | Path) -> str:
         raise DataValidationError(
             [
                 DataProblem(
-                    str(path), None, None, suffix,
+                    str(path),
+                    None,
+                    None,
+                    suffix,
                     "unsupported file type; expected one of .csv, .jsonl, .parquet",
                 )
             ]
@@ -60,7 +63,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
             raise DataValidationError(
                 [
                     DataProblem(
-                        str(path), None, None, exc.object[exc.start : exc.start + 8],
+                        str(path),
+                        None,
+                        None,
+                        exc.object[exc.start : exc.start + 8],
                         f"the file is not valid UTF-8 (byte {exc.start}); save it as UTF-8",
                     )
                 ]
@@ -217,7 +223,9 @@ def validate_labelled(
         _check_label_counts(labels, errs)
     errs.raise_if_any()
     n = len(df)
-    ids = [None if is_missing(v) else str(v) for v in df["id"]] if "id" in df else [None] * n
+    ids: list[str | None] = (
+        [None if is_missing(v) else str(v) for v in df["id"]] if "id" in df else [None] * n
+    )
     return LabelledData(
         texts=df[text_column].tolist(),
         labels=labels,
@@ -274,9 +282,7 @@ def _check_channels(df: pd.DataFrame, taxonomy: Taxonomy, errs: _Collector) -> l
     return out
 
 
-def _check_constraints(
-    labels: dict[str, np.ndarray], taxonomy: Taxonomy, errs: _Collector
-) -> None:
+def _check_constraints(labels: dict[str, np.ndarray], taxonomy: Taxonomy, errs: _Collector) -> None:
     for c in taxonomy.constraints:
         if c.head not in labels or c.iff_head not in labels:
             continue
@@ -284,7 +290,9 @@ def _check_constraints(
         for row, (left, right) in enumerate(pairs, 1):
             if left is not None and right is not None and not c.allows(left, right):
                 errs.add(
-                    row, c.iff_head, right,
+                    row,
+                    c.iff_head,
+                    right,
                     f"inconsistent with {c.head}='{left}': {c.iff_head} must be "
                     f"'{c.iff_label}' exactly when {c.head} is '{c.label}'",
                 )
@@ -295,7 +303,9 @@ def _check_label_counts(labels: dict[str, np.ndarray], errs: _Collector) -> None
         seen = sorted({v for v in values if v is not None})
         if len(seen) < 2:
             errs.add(
-                None, head, seen,
+                None,
+                head,
+                seen,
                 "a head needs at least two different labels in the training data to be "
                 "learned; add examples of other labels or drop the head from the taxonomy",
             )

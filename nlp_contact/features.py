@@ -34,12 +34,21 @@ _RELATION_NAME = re.compile(
     r"fiancee|colleague|adviser|advisor|work coach|caseworker)),?\s+"
     r"(?!(?:Sir|Madam|And|The|Is|Has|Had|Was|Who|Which|I)\b)[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?"
 )
-_DEAR_NAME = re.compile(r"\b((?i:dear|hi|hello))\s+(?!(?:Sir|Madam|Sirs|All|Team|DWP|Mr|Mrs|Ms|Miss|Mx|Dr)\b)[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?")
+_DEAR_NAME = re.compile(
+    r"\b((?i:dear|hi|hello))\s+(?!(?:Sir|Madam|Sirs|All|Team|DWP|Mr|Mrs|Ms|Miss|Mx|Dr)\b)[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?"
+)
 _HAS_DIGIT = re.compile(r"\d")
 _PUNCT = re.compile(r"([,.;:!?()])")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 _CONTRACTION = re.compile(r"(?<=[a-z])(n't|'ve|'ll|'re|'d|'m)\b")
-_EXPANSIONS = {"n't": " not", "'ve": " have", "'ll": " will", "'re": " are", "'d": " would", "'m": " am"}
+_EXPANSIONS = {
+    "n't": " not",
+    "'ve": " have",
+    "'ll": " will",
+    "'re": " are",
+    "'d": " would",
+    "'m": " am",
+}
 _CANT_WONT = re.compile(r"\b(can|won)'?t\b")
 CHAR_CACHE_WORDS = 500_000
 _PLACEHOLDER_TOKENS = {
@@ -52,7 +61,6 @@ _PLACEHOLDER_TOKENS = {
 _TITLED_NAME = re.compile(
     r"\b((?i:mr|mrs|ms|miss|mx|dr|sir|cllr|councillor))\.?\s+(?:[A-Z][a-z'-]+\s+){0,2}[A-Z][a-zA-Z'-]+"
 )
-
 
 
 def _placeholder(match: re.Match[str]) -> str:
@@ -155,8 +163,10 @@ class TextFeaturizer:
         }
         vecs = [
             TfidfVectorizer(
-                analyzer="word", ngram_range=tuple(self.word_ngram_range),
-                token_pattern=r"(?u)\b\w+\b|[!?]", **common,
+                analyzer="word",
+                ngram_range=tuple(self.word_ngram_range),
+                token_pattern=r"(?u)\b\w+\b|[!?]",
+                **common,
             )
         ]
         if self.char_ngram_range is not None:
@@ -234,7 +244,8 @@ class TextFeaturizer:
         rows = np.repeat(np.arange(len(docs)), lengths)
         counts = sp.csr_matrix(
             (np.concatenate(cnt_parts), (rows, np.concatenate(idx_parts))),
-            shape=(len(docs), n_feat), dtype=np.float64,
+            shape=(len(docs), n_feat),
+            dtype=np.float64,
         )
         counts.sum_duplicates()
         if self.sublinear_tf:
@@ -264,7 +275,9 @@ class TextFeaturizer:
                     found[j] = found.get(j, 0) + 1
             if len(padded) < n:
                 break
-        return np.fromiter(found, np.int64, len(found)), np.fromiter(found.values(), np.float64, len(found))
+        return np.fromiter(found, np.int64, len(found)), np.fromiter(
+            found.values(), np.float64, len(found)
+        )
 
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """``fit`` then ``transform``."""

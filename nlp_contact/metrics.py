@@ -19,9 +19,7 @@ def head_metrics(
     Macro-F1 averages over the labels present in ``y_true`` or ``y_pred``.
     """
     idx = list(range(len(labels)))
-    p, r, f, s = precision_recall_fscore_support(
-        y_true, y_pred, labels=idx, zero_division=0
-    )
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=idx, zero_division=0)
     seen = sorted(set(y_true.tolist()) | set(y_pred.tolist()))
     confidence = probs[np.arange(len(y_pred)), y_pred]
     return {

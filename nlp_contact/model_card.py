@@ -82,14 +82,18 @@ def render_card(config: dict[str, Any], meta: dict[str, Any]) -> str:
     data = meta.get("training_data") or {}
     lines += ["## Training data", "", f"Rows: {data.get('rows', '-')}", ""]
     for src in data.get("sources", []):
-        lines.append(f"- `{src.get('path')}`: {src.get('rows')} rows, weight "
-                     f"{src.get('weight', 1)}, sha256 `{src.get('sha256')}`")
+        lines.append(
+            f"- `{src.get('path')}`: {src.get('rows')} rows, weight "
+            f"{src.get('weight', 1)}, sha256 `{src.get('sha256')}`"
+        )
     lines += ["", "Flag thresholds (chosen on held-out data):", ""]
     for flag, t in config["calibration"]["flag_threshold"].items():
         lines.append(f"- `{flag}`: {t:.3f}")
     lines.append("")
     method = meta.get("validation_metrics", {}).get("method", "holdout")
-    lines += metrics_section(f"Validation metrics ({method}, calibrated)", meta.get("validation_metrics", {}))
+    lines += metrics_section(
+        f"Validation metrics ({method}, calibrated)", meta.get("validation_metrics", {})
+    )
     for title, section in (meta.get("evaluations") or {}).items():
         lines += metrics_section(title, section)
     if meta.get("card_extra"):

@@ -68,9 +68,7 @@ class Prediction:
             h: {
                 "label": p.label,
                 "confidence": round(p.confidence, 4),
-                "top": [
-                    {"label": t.label, "probability": round(t.probability, 4)} for t in p.top
-                ],
+                "top": [{"label": t.label, "probability": round(t.probability, 4)} for t in p.top],
             }
             for h, p in self.heads.items()
         }

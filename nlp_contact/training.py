@@ -33,7 +33,7 @@ def parse_source(spec: str) -> SourceEntry:
     path, sep, weight = spec.rpartition(":")
     if sep and path and _is_number(weight):
         return SourceEntry(path=path, weight=float(weight))
-    return SourceEntry(path=spec)
+    return SourceEntry(path=spec, weight=1.0)
 
 
 def _is_number(text: str) -> bool:
@@ -51,7 +51,7 @@ def resolve_taxonomy(
     flags: Sequence[str],
     first_source: Path | None,
 ) -> Taxonomy:
-    """The taxonomy from ``--taxonomy``, ``--head``/``--flag`` columns, the config, or the default."""
+    """The taxonomy from ``--taxonomy``, ``--head``/``--flag`` columns, the config, or default."""
     if taxonomy_path and heads:
         raise ConfigError("Pass either --taxonomy FILE or --head COLUMN, not both.")
     if heads or flags:
@@ -106,7 +106,12 @@ def load_sources(
             df = label_map.apply(df, source=src.path)
         data = validate_labelled(df, taxonomy, src.path, text_column)
         data.sources = [
-            {"path": src.path, "sha256": sha256_file(src.path), "rows": len(data), "weight": src.weight}
+            {
+                "path": src.path,
+                "sha256": sha256_file(src.path),
+                "rows": len(data),
+                "weight": src.weight,
+            }
         ]
         parts.append((data, src.weight))
     combined = combine_sources(parts)
@@ -152,7 +157,8 @@ def evaluate(
         )
     data = validate_labelled(df, clf.taxonomy_, str(path), text_column, outputs, False)
     result = clf.predict_labels(data.texts)
-    pred, probs = result["pred"], result["probs"]
+    pred: dict[str, np.ndarray] = result["pred"]
+    probs: dict[str, np.ndarray] = result["probs"]
     metrics: dict[str, Any] = {"n": len(data), "heads": {}, "flags": {}}
     for head, labels in data.labels.items():
         names = clf.taxonomy_.heads[head].label_names

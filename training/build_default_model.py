@@ -46,7 +46,9 @@ def plot_reliability(metrics_probs: dict, clf: ContactClassifier, data, path: Pa
         conf = probs.max(axis=1)
         rows = reliability_table(conf, (pred == y).astype(float), bins=10)
         ax.plot([0, 1], [0, 1], color="#999", lw=1, ls="--")
-        ax.plot([r["confidence"] for r in rows], [r["accuracy"] for r in rows], "o-", color="#1f5fa8")
+        ax.plot(
+            [r["confidence"] for r in rows], [r["accuracy"] for r in rows], "o-", color="#1f5fa8"
+        )
         ax.set_title(head, fontsize=9)
         ax.set_xlabel("confidence", fontsize=8)
         ax.set_ylabel("accuracy", fontsize=8)
@@ -98,7 +100,9 @@ def card_extra(metrics: dict, dev: str, train_seconds: float) -> str:
         "|---|---|---|---|",
     ]
     for flag, m in metrics["flags"].items():
-        lines.append(f"| {flag} | {m['threshold']:.3f} | {m['recall']:.3f} | {m['precision']:.3f} |")
+        lines.append(
+            f"| {flag} | {m['threshold']:.3f} | {m['recall']:.3f} | {m['precision']:.3f} |"
+        )
     lines += ["", f"Training time: {train_seconds:.0f} s on this machine.", ""]
     return "\n".join(lines)
 
@@ -125,7 +129,9 @@ def main() -> None:
     metrics, data, probs = evaluate(clf, ROOT / args.dev)
     (out / CARD_DIR).mkdir(exist_ok=True)
     plot_reliability(probs, clf, data, out / CARD_DIR / "reliability.png")
-    plot_confusion(clf, data, probs, "contact_reason", out / CARD_DIR / "confusion_contact_reason.png")
+    plot_confusion(
+        clf, data, probs, "contact_reason", out / CARD_DIR / "confusion_contact_reason.png"
+    )
     title = f"Hand-written dev set ({args.dev}, {metrics['n']} rows, never trained on)"
     pictures = (f"{CARD_DIR}/reliability.png", f"{CARD_DIR}/confusion_contact_reason.png")
     update_meta(
@@ -142,8 +148,17 @@ def main() -> None:
         new_files=pictures,
     )
     summary = {h: round(m["macro_f1"], 3) for h, m in metrics["heads"].items()}
-    summary.update({f: {k: round(m[k], 3) for k in ("precision", "recall", "f1")} for f, m in metrics["flags"].items()})
-    print(json.dumps({"model": str(out), "train_seconds": round(seconds, 1), "dev": summary}, indent=2))
+    summary.update(
+        {
+            f: {k: round(m[k], 3) for k in ("precision", "recall", "f1")}
+            for f, m in metrics["flags"].items()
+        }
+    )
+    print(
+        json.dumps(
+            {"model": str(out), "train_seconds": round(seconds, 1), "dev": summary}, indent=2
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -12,14 +12,26 @@ import sys
 
 HEADS = {
     "contact_reason": {
-        "new_claim", "provide_information", "progress_chasing", "payment_query",
-        "change_of_circumstances", "appointment", "eligibility_advice",
-        "overpayment_debt", "feedback", "access_support", "other",
+        "new_claim",
+        "provide_information",
+        "progress_chasing",
+        "payment_query",
+        "change_of_circumstances",
+        "appointment",
+        "eligibility_advice",
+        "overpayment_debt",
+        "feedback",
+        "access_support",
+        "other",
     },
     "value_status": {"value", "avoidable"},
     "avoidable_reason": {
-        "not_avoidable", "progress_chasing", "repeat_contact", "clarification",
-        "misdirected", "service_failure",
+        "not_avoidable",
+        "progress_chasing",
+        "repeat_contact",
+        "clarification",
+        "misdirected",
+        "service_failure",
     },
     "feedback_type": {"none", "issue", "complaint", "compliment", "suggestion"},
 }

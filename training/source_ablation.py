@@ -22,7 +22,11 @@ DEV = ROOT / "training/data/dev/dev_handwritten.jsonl"
 
 def run(name: str, overrides: list[str], use_files: bool, tmp: Path) -> dict:
     cfg = load_config(ROOT / "training/configs/default_model.toml", overrides)
-    sources = [s.model_copy(update={"path": str(ROOT / s.path)}) for s in cfg.sources] if use_files else []
+    sources = (
+        [s.model_copy(update={"path": str(ROOT / s.path)}) for s in cfg.sources]
+        if use_files
+        else []
+    )
     cfg.sources = []
     out = tmp / name
     if sources:
@@ -61,7 +65,8 @@ def main() -> None:
     args = parser.parse_args()
     lines = [
         "| training data | contact_reason macro-F1 | value_status acc | avoidable_reason macro-F1 "
-        "| feedback_type macro-F1 | staff_behaviour F1 | third_party F1 | vulnerability recall / precision |",
+        "| feedback_type macro-F1 | staff_behaviour F1 | third_party F1 "
+        "| vulnerability recall / precision |",
         "|---|---|---|---|---|---|---|---|",
     ]
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,9 +85,12 @@ def main() -> None:
             print(lines[-1], flush=True)
     out = ROOT / args.out
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("Dev set: training/data/dev/dev_handwritten.jsonl. Command: "
-                   f"`python training/source_ablation.py --synth-n {args.synth_n} --weight {args.weight}`\n\n"
-                   + "\n".join(lines) + "\n")
+    out.write_text(
+        "Dev set: training/data/dev/dev_handwritten.jsonl. Command: "
+        f"`python training/source_ablation.py --synth-n {args.synth_n} --weight {args.weight}`\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

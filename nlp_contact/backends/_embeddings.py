@@ -35,7 +35,7 @@ def model_path(path: str | os.PathLike[str] | None = None) -> Path:
             raise ConfigError(
                 f"Embedding model folder '{folder}' has no config.json. Point "
                 f"linear.features.embeddings (or ${ENV_VAR}) at a local sentence-transformers "
-                "folder, or set it to \"minilm\" for the packaged model."
+                'folder, or set it to "minilm" for the packaged model.'
             )
         return folder
     try:
@@ -114,8 +114,11 @@ class SentenceEncoder:
             for start in range(0, len(texts), self.batch_size):
                 idx = order[start : start + self.batch_size]
                 batch = self._tokenizer(
-                    [texts[i] for i in idx], padding=True, truncation=True,
-                    max_length=self.max_length, return_tensors="pt",
+                    [texts[i] for i in idx],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
                 )
                 hidden = self._model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)

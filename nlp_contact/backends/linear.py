@@ -57,9 +57,7 @@ class LinearBackend:
 
     def _make_learner(self) -> LogisticRegression | LinearSVC:
         if self.learner not in LEARNERS:
-            raise ConfigError(
-                f"linear.learner must be one of {LEARNERS}; found '{self.learner}'."
-            )
+            raise ConfigError(f"linear.learner must be one of {LEARNERS}; found '{self.learner}'.")
         if not self.C > 0:
             raise ConfigError(f"linear.C must be > 0; found {self.C}.")
         if self.learner == "svm":
@@ -187,7 +185,7 @@ class LinearBackend:
         for name in self.coef_:
             arrays[f"coef__{name}"] = self.coef_[name]
             arrays[f"intercept__{name}"] = self.intercept_[name]
-        np.savez_compressed(directory / WEIGHTS_FILE, **arrays)
+        np.savez_compressed(directory / WEIGHTS_FILE, **arrays)  # type: ignore[arg-type]
         state = {"vocabulary": vocab, "flags": self.flags_, "n_labels": self.n_labels_}
         (directory / VOCAB_FILE).write_text(json.dumps(state), encoding="utf-8")
         return [WEIGHTS_FILE, VOCAB_FILE]

@@ -34,7 +34,10 @@ def _model(model_dir: str) -> Any:
 
 
 def score_partition(
-    frame: pd.DataFrame, model_dir: str, text_column: str, options: dict[str, Any],
+    frame: pd.DataFrame,
+    model_dir: str,
+    text_column: str,
+    options: dict[str, Any],
     partition_info: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Score one partition on a worker (the model is loaded once per worker process)."""
@@ -68,8 +71,13 @@ def read_partitions(input: Path, text_column: str, blocksize: str) -> Any:
     fmt = file_format(input)
     if fmt == "csv":
         return dd.read_csv(
-            str(input), dtype=object, keep_default_na=False, na_values=[], blocksize=blocksize,
-            encoding="utf-8", encoding_errors="surrogateescape",
+            str(input),
+            dtype=object,
+            keep_default_na=False,
+            na_values=[],
+            blocksize=blocksize,
+            encoding="utf-8",
+            encoding_errors="surrogateescape",
         )
     if fmt == "parquet":
         columns = [text_column]
@@ -96,8 +104,14 @@ def _client(scheduler: str | None, jobs: int) -> tuple[Any, Any]:
 
 
 def score_partitions_dask(
-    input: Path, model_dir: Path, jobs: int, text_column: str, options: dict[str, Any],
-    scheduler: str | None, done: set[int], blocksize: str = "16MB",
+    input: Path,
+    model_dir: Path,
+    jobs: int,
+    text_column: str,
+    options: dict[str, Any],
+    scheduler: str | None,
+    done: set[int],
+    blocksize: str = "16MB",
 ) -> Iterator[tuple[int, pd.DataFrame]]:
     """Yield (partition index, scored rows) in order for partitions not in ``done``."""
     ddf = read_partitions(input, text_column, blocksize)
@@ -108,7 +122,9 @@ def score_partitions_dask(
     parts = ddf.to_delayed()
     client, cluster = _client(scheduler, jobs)
     try:
-        yield from _compute_in_order(client, parts, str(model_dir.resolve()), text_column, options, done, jobs)
+        yield from _compute_in_order(
+            client, parts, str(model_dir.resolve()), text_column, options, done, jobs
+        )
     finally:
         client.close()
         if cluster is not None:
@@ -116,8 +132,13 @@ def score_partitions_dask(
 
 
 def _compute_in_order(
-    client: Any, parts: list[Any], model_dir: str, text_column: str,
-    options: dict[str, Any], done: set[int], jobs: int,
+    client: Any,
+    parts: list[Any],
+    model_dir: str,
+    text_column: str,
+    options: dict[str, Any],
+    done: set[int],
+    jobs: int,
 ) -> Iterator[tuple[int, pd.DataFrame]]:
     window: deque[tuple[int, Any]] = deque()
     for i, part in enumerate(parts):
@@ -125,7 +146,14 @@ def _compute_in_order(
             yield i, pd.DataFrame()  # already written; the runner only counts it
             continue
         future = client.compute(part)
-        window.append((i, client.submit(score_partition, future, model_dir, text_column, options, {"number": i})))
+        window.append(
+            (
+                i,
+                client.submit(
+                    score_partition, future, model_dir, text_column, options, {"number": i}
+                ),
+            )
+        )
         if len(window) >= 2 * jobs:
             j, fut = window.popleft()
             yield j, fut.result()

@@ -41,7 +41,11 @@ def score_chunk(
     if with_id and ids is None:
         ids = [None] * len(chunk)
     columns = score_columns(
-        clf, chunk.texts, ids=ids, max_chars=max_chars, errors=chunk.errors,
+        clf,
+        chunk.texts,
+        ids=ids,
+        max_chars=max_chars,
+        errors=chunk.errors,
         probabilities=probabilities,
     )
     names = output_columns(clf, with_id, probabilities)

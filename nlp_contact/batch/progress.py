@@ -31,7 +31,9 @@ class Progress:
         if not quiet and sys.stderr.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, unit="rows", unit_scale=True, desc="scoring", file=sys.stderr)
+            self._bar = tqdm(
+                total=total, unit="rows", unit_scale=True, desc="scoring", file=sys.stderr
+            )
 
     def update(self, rows: int) -> None:
         self.done += rows

@@ -86,8 +86,13 @@ def _undecodable(value: Any) -> bool:
 
 def _csv_chunks(path: Path, text_column: str, chunk_rows: int) -> Iterator[Chunk]:
     reader = pd.read_csv(
-        path, dtype=object, keep_default_na=False, na_values=[], chunksize=chunk_rows,
-        encoding="utf-8", encoding_errors="surrogateescape",
+        path,
+        dtype=object,
+        keep_default_na=False,
+        na_values=[],
+        chunksize=chunk_rows,
+        encoding="utf-8",
+        encoding_errors="surrogateescape",
     )
     start = 0
     for i, frame in enumerate(reader):
@@ -101,7 +106,7 @@ def _csv_chunks(path: Path, text_column: str, chunk_rows: int) -> Iterator[Chunk
 
 
 def _clean_ids(ids: list[Any]) -> list[Any]:
-    out = []
+    out: list[Any] = []
     for v in ids:
         if is_missing(v):
             out.append(None)

@@ -86,7 +86,12 @@ def score_file(
     record = {
         "model": model_record(model_dir, clf.meta_),
         "input": input_fingerprint(input),
-        "options": {**options, "text_column": text_column, "chunk_rows": chunk_rows, "engine": engine},
+        "options": {
+            **options,
+            "text_column": text_column,
+            "chunk_rows": chunk_rows,
+            "engine": engine,
+        },
     }
     job = Job(out, record)
     done = job.start(resume)
@@ -158,7 +163,11 @@ def _skip_done(
 
 
 def _finish(
-    job: Job, stats: dict[int, _Stats], types: dict[str, str], resumed: int, seconds: float,
+    job: Job,
+    stats: dict[int, _Stats],
+    types: dict[str, str],
+    resumed: int,
+    seconds: float,
     read_rows: int,
 ) -> ScoreSummary:
     n_chunks = max(stats) + 1 if stats else 0
@@ -172,7 +181,12 @@ def _finish(
     job.assemble(n_chunks, types)
     errors = sum(s.errors for s in stats.values())
     return ScoreSummary(
-        output=str(job.out), rows_read=read_rows, rows_scored=written - errors,
-        rows_with_errors=errors, rows_written=written, chunks=n_chunks,
-        chunks_resumed=resumed, seconds=round(seconds, 2),
+        output=str(job.out),
+        rows_read=read_rows,
+        rows_scored=written - errors,
+        rows_with_errors=errors,
+        rows_written=written,
+        chunks=n_chunks,
+        chunks_resumed=resumed,
+        seconds=round(seconds, 2),
     )

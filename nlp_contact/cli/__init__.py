@@ -30,7 +30,7 @@ def _click_modules() -> list[object]:
     """click, and the copy of click that newer Typer releases carry inside them."""
     mods: list[object] = [click]
     try:
-        from typer import _click as vendored  # type: ignore[attr-defined]
+        from typer import _click as vendored
 
         mods.append(vendored)
     except ImportError:
@@ -48,9 +48,9 @@ def _exception_types(name: str) -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
-_EXIT = (*_exception_types("Exit"), typer.Exit)
-_ABORT = (*_exception_types("Abort"), typer.Abort)
-_CLICK_ERROR = _exception_types("ClickException")
+_EXIT: tuple[type[BaseException], ...] = (*_exception_types("Exit"), typer.Exit)
+_ABORT: tuple[type[BaseException], ...] = (*_exception_types("Abort"), typer.Abort)
+_CLICK_ERROR: tuple[type[BaseException], ...] = _exception_types("ClickException")
 
 
 def _register() -> None:
@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         echo_err("Interrupted.")
         return 130
     except Exception as exc:  # the last line of defence: a short message, exit 1
-        echo_err(f"Unexpected error ({type(exc).__name__}): {exc}. This is a bug; please report it.")
+        echo_err(
+            f"Unexpected error ({type(exc).__name__}): {exc}. This is a bug; please report it."
+        )
         return EXIT_UNEXPECTED
     return rv if isinstance(rv, int) else 0
 

@@ -17,11 +17,16 @@ EXIT_MISMATCH = 3
 @app.command("score")
 def score_cmd(
     input: Annotated[Path, typer.Argument(help="CSV, JSONL or Parquet file of contacts.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file; format from its extension.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output file; format from its extension.")
+    ],
     model: Annotated[
-        Path | None, typer.Option("--model", "-m", help="Model directory (default: models/default).")
+        Path | None,
+        typer.Option("--model", "-m", help="Model directory (default: models/default)."),
     ] = None,
-    text_column: Annotated[str, typer.Option("--text-column", help="Column with the text.")] = "text",
+    text_column: Annotated[
+        str, typer.Option("--text-column", help="Column with the text.")
+    ] = "text",
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Processes (default: every core).")
     ] = None,
@@ -53,9 +58,18 @@ def score_cmd(
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     try:
         summary = score_file(
-            input, out, model or default_model_dir(), text_column=text_column, jobs=jobs,
-            chunk_rows=chunk_rows, max_chars=max_chars, probabilities=probabilities,
-            resume=resume, engine=engine, scheduler=scheduler, quiet=quiet,
+            input,
+            out,
+            model or default_model_dir(),
+            text_column=text_column,
+            jobs=jobs,
+            chunk_rows=chunk_rows,
+            max_chars=max_chars,
+            probabilities=probabilities,
+            resume=resume,
+            engine=engine,
+            scheduler=scheduler,
+            quiet=quiet,
         )
     except RowCountMismatch as exc:
         echo_err(f"Error: {exc}")

@@ -15,7 +15,8 @@ from nlp_contact.errors import ConfigError
 ModelOpt = Annotated[
     Path | None,
     typer.Option(
-        "--model", "-m",
+        "--model",
+        "-m",
         help="Model directory (default: $NLP_CONTACT_MODEL, else models/default).",
     ),
 ]
@@ -40,9 +41,9 @@ def train_cmd(
     data: Annotated[
         list[Path] | None, typer.Argument(help="Labelled CSV/JSONL/Parquet file(s), weight 1.")
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")] = Path(
-        "models/trained"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory to write the model to.")
+    ] = Path("models/trained"),
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="TOML training config.")
     ] = None,
@@ -58,7 +59,9 @@ def train_cmd(
     ] = None,
     source: Annotated[
         list[str] | None,
-        typer.Option("--source", help="Extra labelled file with a weight, FILE:WEIGHT (repeatable)."),
+        typer.Option(
+            "--source", help="Extra labelled file with a weight, FILE:WEIGHT (repeatable)."
+        ),
     ] = None,
     text_column: Annotated[
         str | None, typer.Option("--text-column", help="Column that holds the contact text.")
@@ -227,7 +230,12 @@ def evaluate_cmd(
         from nlp_contact.workflow.report import write_report
 
         path = write_report(
-            clf, metrics, labelled, report, slices=slice_ or [], redact=not no_redact,
+            clf,
+            metrics,
+            labelled,
+            report,
+            slices=slice_ or [],
+            redact=not no_redact,
             source=str(data),
         )
         echo_err(f"Report written to {path}.")

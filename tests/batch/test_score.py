@@ -27,7 +27,9 @@ BASE = [
 
 
 def _rows(n: int) -> list[dict]:
-    return [{"id": f"r{i}", "text": f"{BASE[i % len(BASE)]} ref {i * 7919 % 100000}"} for i in range(n)]
+    return [
+        {"id": f"r{i}", "text": f"{BASE[i % len(BASE)]} ref {i * 7919 % 100000}"} for i in range(n)
+    ]
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -51,7 +53,9 @@ def _write(rows: list[dict], path: Path) -> Path:
 
 @pytest.mark.parametrize("fmt_in", [".csv", ".jsonl", ".parquet"])
 @pytest.mark.parametrize("fmt_out", [".csv", ".jsonl", ".parquet"])
-def test_every_format_in_and_out(tiny_model: Path, tmp_path: Path, fmt_in: str, fmt_out: str) -> None:
+def test_every_format_in_and_out(
+    tiny_model: Path, tmp_path: Path, fmt_in: str, fmt_out: str
+) -> None:
     src = _write(_rows(120), tmp_path / f"in{fmt_in}")
     out = tmp_path / f"out{fmt_out}"
     summary = score_file(src, out, tiny_model, jobs=1, chunk_rows=50, quiet=True)
@@ -59,7 +63,13 @@ def test_every_format_in_and_out(tiny_model: Path, tmp_path: Path, fmt_in: str, 
     assert summary.rows_read == summary.rows_written == len(df) == 120
     assert df["id"].astype(str).tolist() == [f"r{i}" for i in range(120)]
     assert df["error"].isna().all()
-    assert set(df["routing"]) <= {"refer_to_crt", "record_compliment", "resolve_at_source", "record_suggestion", "no_feedback_action"}
+    assert set(df["routing"]) <= {
+        "refer_to_crt",
+        "record_compliment",
+        "resolve_at_source",
+        "record_suggestion",
+        "no_feedback_action",
+    }
     assert not (out.parent / (out.name + ".job")).exists()
 
 
@@ -113,18 +123,34 @@ def test_parallel_equals_single_process(tiny_model: Path, tmp_path: Path) -> Non
 def _cli(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "nlp_contact", "score", *args],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
 @pytest.mark.parametrize("fmt", [".csv", ".parquet"])
-def test_kill_9_then_resume_gives_identical_output(tiny_model: Path, tmp_path: Path, fmt: str) -> None:
+def test_kill_9_then_resume_gives_identical_output(
+    tiny_model: Path, tmp_path: Path, fmt: str
+) -> None:
     src = _write(_rows(6000), tmp_path / f"in{fmt}")
     reference = tmp_path / f"reference{fmt}"
     score_file(src, reference, tiny_model, jobs=1, chunk_rows=100, quiet=True)
 
     out = tmp_path / f"out{fmt}"
-    args = [str(src), "--out", str(out), "--model", str(tiny_model), "--jobs", "1", "--chunk-rows", "100", "--quiet"]
+    args = [
+        str(src),
+        "--out",
+        str(out),
+        "--model",
+        str(tiny_model),
+        "--jobs",
+        "1",
+        "--chunk-rows",
+        "100",
+        "--quiet",
+    ]
     proc = _cli(*args)
     job_dir = out.with_name(out.name + ".job")
     deadline = time.time() + 60
@@ -177,9 +203,24 @@ def test_resume_refused_with_another_model_or_input(tiny_model: Path, tmp_path: 
         score_file(src, out, tiny_model, jobs=1, chunk_rows=50, quiet=True, resume=True)
 
     res = subprocess.run(
-        [sys.executable, "-m", "nlp_contact", "score", str(src), "--out", str(out), "--model",
-         str(tiny_model), "--chunk-rows", "50", "--resume", "--quiet"],
-        cwd=ROOT, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "nlp_contact",
+            "score",
+            str(src),
+            "--out",
+            str(out),
+            "--model",
+            str(tiny_model),
+            "--chunk-rows",
+            "50",
+            "--resume",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert res.returncode == 2 and "Cannot resume" in res.stderr
 

@@ -15,12 +15,30 @@ import _datasets as datasets  # noqa: E402
 import public  # noqa: E402
 
 INTENTS = {
-    "card_arrival": ["where is my card", "my card has not arrived", "card still not here",
-                     "when will the card come", "card delivery is late", "no card in the post"],
-    "top_up_failed": ["top up failed", "my top-up did not work", "could not top up my account",
-                      "top up was declined", "the top up keeps failing", "topping up is broken"],
-    "lost_card": ["i lost my card", "my card is lost", "cannot find my card anywhere",
-                  "card was lost yesterday", "lost the card on holiday", "misplaced my card"],
+    "card_arrival": [
+        "where is my card",
+        "my card has not arrived",
+        "card still not here",
+        "when will the card come",
+        "card delivery is late",
+        "no card in the post",
+    ],
+    "top_up_failed": [
+        "top up failed",
+        "my top-up did not work",
+        "could not top up my account",
+        "top up was declined",
+        "the top up keeps failing",
+        "topping up is broken",
+    ],
+    "lost_card": [
+        "i lost my card",
+        "my card is lost",
+        "cannot find my card anywhere",
+        "card was lost yesterday",
+        "lost the card on holiday",
+        "misplaced my card",
+    ],
 }
 OOS = ["what is the weather", "tell me a joke", "who won the match", "play some music"]
 
@@ -54,8 +72,13 @@ def data_dir(tmp_path: Path) -> Path:
     full.update({f"oos_{k}": [(t, "oos") for t in OOS] for k in ("train", "val", "test")})
     (tmp_path / "clinc150" / "data_full.json").write_text(json.dumps(full), "utf-8")
     hwu = tmp_path / "hwu64"
-    for part, k in [("train", slice(0, 4)), ("valid", slice(4, 5)), ("test", slice(5, 6)),
-                    ("train_5", slice(0, 3)), ("train_10", slice(0, 4))]:
+    for part, k in [
+        ("train", slice(0, 4)),
+        ("valid", slice(4, 5)),
+        ("test", slice(5, 6)),
+        ("train_5", slice(0, 3)),
+        ("train_10", slice(0, 4)),
+    ]:
         _lines(hwu / part, _rows(k))
     return tmp_path
 
@@ -96,10 +119,20 @@ def test_data_path_comes_from_the_environment(
 
 def test_script_writes_a_markdown_table(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "public.md"
-    code = public.main([
-        "--data", str(data_dir), "--only", "clinc150,hwu64", "--settings", "full,5-shot",
-        "--out", str(out), "--short-queries", "200",
-    ])
+    code = public.main(
+        [
+            "--data",
+            str(data_dir),
+            "--only",
+            "clinc150,hwu64",
+            "--settings",
+            "full,5-shot",
+            "--out",
+            str(out),
+            "--short-queries",
+            "200",
+        ]
+    )
     assert code == 0
     text = out.read_text("utf-8")
     assert text.count("| clinc150 |") == 2 and text.count("| hwu64 |") == 2

@@ -56,7 +56,12 @@ def test_save_reload_identical_and_batch_equals_single(tmp_path: Path) -> None:
 def test_prediction_shape_and_constraint_always_respected(tiny_model: Path) -> None:
     clf = ContactClassifier.load(tiny_model)
     for p in clf.predict(PROBES + ["zzz", "hello", "a b c"]):
-        assert set(p.heads) == {"contact_reason", "value_status", "avoidable_reason", "feedback_type"}
+        assert set(p.heads) == {
+            "contact_reason",
+            "value_status",
+            "avoidable_reason",
+            "feedback_type",
+        }
         assert len(p.heads["contact_reason"].top) == 3
         probs = [t.probability for t in p.heads["contact_reason"].top]
         assert probs == sorted(probs, reverse=True)
@@ -64,9 +69,7 @@ def test_prediction_shape_and_constraint_always_respected(tiny_model: Path) -> N
             p.heads["avoidable_reason"].label == "not_avoidable"
         )
         assert set(p.derived) == {"routing", "priority"}
-        assert p.needs_review == any(
-            h.confidence < h.review_threshold for h in p.heads.values()
-        )
+        assert p.needs_review == any(h.confidence < h.review_threshold for h in p.heads.values())
         for f in p.flags.values():
             assert f.value == (f.probability >= f.threshold)
 
@@ -182,7 +185,7 @@ def test_calibration_measured_on_held_out_data() -> None:
     from nlp_contact.calibration import apply_temperature, fit_temperature
 
     X, y = make_classification(3000, n_classes=3, n_informative=6, random_state=0)
-    logits = (X[:, :3] * 4.0)  # deliberately over-confident scores
+    logits = X[:, :3] * 4.0  # deliberately over-confident scores
     fit_idx, test_idx = np.arange(1500), np.arange(1500, 3000)
     T = fit_temperature(logits[fit_idx], y[fit_idx])
     raw = apply_temperature(logits[test_idx], 1.0)

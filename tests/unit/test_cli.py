@@ -18,7 +18,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "nlp_contact", *args],
-        capture_output=True, text=True, cwd=ROOT, input=stdin, timeout=180,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        input=stdin,
+        timeout=180,
     )
 
 
@@ -33,7 +37,10 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     assert res.returncode == 0, res.stderr
     summary = json.loads(res.stdout)
     assert set(summary["validation"]["heads"]) == {
-        "contact_reason", "value_status", "avoidable_reason", "feedback_type"
+        "contact_reason",
+        "value_status",
+        "avoidable_reason",
+        "feedback_type",
     }
     return data, out
 
@@ -43,7 +50,15 @@ def test_classify_prints_the_documented_json(trained: tuple[Path, Path]) -> None
     res = run("classify", "cust rang chasing UC payment", "--model", str(model), "--explain")
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
-    assert set(out) >= {"model", "heads", "flags", "routing", "priority", "needs_review", "evidence"}
+    assert set(out) >= {
+        "model",
+        "heads",
+        "flags",
+        "routing",
+        "priority",
+        "needs_review",
+        "evidence",
+    }
     head = out["heads"]["contact_reason"]
     assert set(head) == {"label", "confidence", "top"} and len(head["top"]) == 3
     assert set(out["flags"]["vulnerability"]) == {"value", "probability", "threshold"}
@@ -57,7 +72,9 @@ def test_classify_reads_stdin(trained: tuple[Path, Path]) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
-def test_score_writes_every_row_in_order(trained: tuple[Path, Path], tmp_path: Path, suffix: str) -> None:
+def test_score_writes_every_row_in_order(
+    trained: tuple[Path, Path], tmp_path: Path, suffix: str
+) -> None:
     _, model = trained
     rows = [
         {"id": "a", "text": "chasing my UC payment"},
@@ -68,8 +85,10 @@ def test_score_writes_every_row_in_order(trained: tuple[Path, Path], tmp_path: P
     out = tmp_path / f"out{suffix}"
     res = run("score", str(src), "--out", str(out), "--model", str(model))
     assert res.returncode == 0, res.stderr
-    df = pd.read_json(out, lines=True) if suffix == ".jsonl" else (
-        pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    df = (
+        pd.read_json(out, lines=True)
+        if suffix == ".jsonl"
+        else (pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out))
     )
     assert df["id"].tolist() == ["a", "b", "c"]
     assert list(df.columns[:3]) == ["id", "contact_reason", "contact_reason_confidence"]
@@ -96,7 +115,11 @@ def test_info_prints_metadata(trained: tuple[Path, Path]) -> None:
 
 
 def test_train_with_head_column(tmp_path: Path) -> None:
-    rows = [{"text": f"please {w} my account {i}", "intent": w} for i in range(6) for w in ("close", "open", "freeze")]
+    rows = [
+        {"text": f"please {w} my account {i}", "intent": w}
+        for i in range(6)
+        for w in ("close", "open", "freeze")
+    ]
     data = write_records(rows, tmp_path / "intents.csv")
     res = run("train", str(data), "--head", "intent", "--out", str(tmp_path / "m"))
     assert res.returncode == 0, res.stderr

@@ -40,12 +40,21 @@ def _problems(tmp_path: Path, records: list[dict], suffix: str = ".jsonl") -> st
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"contact_reason": "complaining"}, "row 3, column 'contact_reason': unknown label; allowed: ['new_claim'"),
+        (
+            {"contact_reason": "complaining"},
+            "row 3, column 'contact_reason': unknown label; allowed: ['new_claim'",
+        ),
         ({"text": None}, "row 3, column 'text': missing text"),
         ({"text": "   "}, "row 3, column 'text': empty text"),
         ({"text": 42}, "row 3, column 'text': text must be a string, found int"),
-        ({"vulnerability": "maybe"}, "row 3, column 'vulnerability': a flag must be true or false (found 'maybe')"),
-        ({"avoidable_reason": "not_avoidable"}, "row 3, column 'avoidable_reason': inconsistent with value_status='avoidable'"),
+        (
+            {"vulnerability": "maybe"},
+            "row 3, column 'vulnerability': a flag must be true or false (found 'maybe')",
+        ),
+        (
+            {"avoidable_reason": "not_avoidable"},
+            "row 3, column 'avoidable_reason': inconsistent with value_status='avoidable'",
+        ),
         ({"channel": "pigeon"}, "row 3, column 'channel': unknown channel"),
     ],
 )

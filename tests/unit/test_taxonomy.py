@@ -65,7 +65,10 @@ def _write(tmp_path: Path, data: dict) -> Path:
     [
         ({"heads": {"h": {"labels": {"only": ""}}}}, "at least two labels"),
         ({}, "at least one head or flag"),
-        ({"heads": {"x": {"labels": {"a": "", "b": ""}}}, "flags": {"x": {}}}, "both a head and a flag"),
+        (
+            {"heads": {"x": {"labels": {"a": "", "b": ""}}}, "flags": {"x": {}}},
+            "both a head and a flag",
+        ),
         (
             {
                 "heads": {"a": {"labels": {"p": "", "q": ""}}},
@@ -76,7 +79,9 @@ def _write(tmp_path: Path, data: dict) -> Path:
         (
             {
                 "heads": {"a": {"labels": {"p": "", "q": ""}}},
-                "derived": {"r": {"rules": [{"when": {"nope": True}, "value": "v"}], "default": "d"}},
+                "derived": {
+                    "r": {"rules": [{"when": {"nope": True}, "value": "v"}], "default": "d"}
+                },
             },
             "tests 'nope' as a flag",
         ),
