@@ -84,7 +84,11 @@ def train_cmd(
     ] = None,
     export: Annotated[
         str | None,
-        typer.Option("--export", help="transformer: 'onnx' also writes an int8 model.onnx."),
+        typer.Option(
+            "--export",
+            help="transformer: 'onnx' also writes model.onnx (int8 unless "
+            "--transformer.quantize false); score and serve then use it.",
+        ),
     ] = None,
 ) -> None:
     """Validate labelled data, train, calibrate on held-out data, save, print metrics.
