@@ -207,6 +207,16 @@ def process_tree_cpu(root: int) -> float | None:
     return sum(times.get(pid, 0.0) for pid in tree)
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU seconds all processes of the machine have been busy (Linux ``/proc/stat``)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 # ---------------------------------------------------------------------------- client
 class Connection:
     """One keep-alive HTTP/1.1 connection that posts JSON to /v1/classify."""
@@ -375,8 +385,9 @@ def cpu_lines(r: dict[str, Any]) -> list[str]:
         f"{r['service_path']['cpu_ms']:.2f} ms (service's predict path); API overhead in CPU: "
         f"x{server / r['library']['cpu_ms']:.2f} of the library call, "
         f"x{server / r['service_path']['cpu_ms']:.2f} of the service's predict path",
-        f"- 1-minute load average when the run ended: {r['load_after']:.1f} "
-        f"(on {cpus} cores; figures above this table are wall-clock and suffer from it)",
+        f"- other processes on the machine used {con['others_cores']:.2f} of the {cpus} "
+        "cores during the concurrent phase (the wall-clock figures above suffer from it; "
+        f"1-minute load average at the end: {r['load_after']:.1f})",
         "",
     ]
 
@@ -423,11 +434,16 @@ def main(argv: list[str] | None = None) -> int:
                 seq = asyncio.run(sequential(port, payloads, args.requests))
                 print(f"{args.clients} concurrent clients for {args.seconds:.0f} s ...", flush=True)
                 server_cpu, client_cpu = process_tree_cpu(pid), time.process_time()
+                busy = machine_busy_seconds()
                 con = asyncio.run(concurrent(port, payloads, args.clients, args.seconds))
-                if server_cpu is not None:
-                    after = process_tree_cpu(pid) or server_cpu
-                    con["server_cpu_ms"] = (after - server_cpu) * 1000 / max(con["n"], 1)
-                con["client_cpu_ms"] = (time.process_time() - client_cpu) * 1000 / max(con["n"], 1)
+                n = max(con["n"], 1)
+                client_used = time.process_time() - client_cpu
+                con["client_cpu_ms"] = client_used * 1000 / n
+                if server_cpu is not None and busy is not None:
+                    server_used = (process_tree_cpu(pid) or server_cpu) - server_cpu
+                    con["server_cpu_ms"] = server_used * 1000 / n
+                    others = (machine_busy_seconds() or busy) - busy - server_used - client_used
+                    con["others_cores"] = max(0.0, others) / con["seconds"]
         except RuntimeError:
             sys.stderr.write(log.read_text(errors="replace")[-3000:])
             raise

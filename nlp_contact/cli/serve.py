@@ -98,6 +98,10 @@ def serve_cmd(
     import uvicorn
 
     os.environ["NLP_CONTACT_MODEL_DIR"] = str(directory)
+    if workers > 1:
+        # libuv (under uvloop) then accepts one connection per wake-up, so that the
+        # connections of many clients spread over the workers instead of piling on one.
+        os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
     metrics_dir = None
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)

@@ -17,9 +17,8 @@ def fake_uvicorn(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     def run(app: str, **kwargs: Any) -> None:
         calls["app"] = app
-        calls["env"] = {
-            k: os.environ.get(k) for k in ("NLP_CONTACT_MODEL_DIR", "PROMETHEUS_MULTIPROC_DIR")
-        }
+        names = ("NLP_CONTACT_MODEL_DIR", "PROMETHEUS_MULTIPROC_DIR", "UV_TCP_SINGLE_ACCEPT")
+        calls["env"] = {k: os.environ.get(k) for k in names}
         calls.update(kwargs)
 
     import uvicorn
@@ -27,6 +26,7 @@ def fake_uvicorn(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setattr(uvicorn, "run", run)
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     monkeypatch.delenv("NLP_CONTACT_MODEL_DIR", raising=False)
+    monkeypatch.delenv("UV_TCP_SINGLE_ACCEPT", raising=False)
     return calls
 
 
@@ -75,6 +75,7 @@ def test_serve_runs_the_app_factory(
     metrics_dir = fake_uvicorn["env"]["PROMETHEUS_MULTIPROC_DIR"]
     assert metrics_dir and not Path(metrics_dir).exists()  # made for the run, then removed
     assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    assert fake_uvicorn["env"]["UV_TCP_SINGLE_ACCEPT"] == "1"
     assert "nlp_contact.service" in fake_uvicorn["log_config"]["loggers"]
     assert "Serving model tiny-service" in capsys.readouterr().err
 
