@@ -300,7 +300,7 @@ async def concurrent(
 
 async def warm_up(port: int, payloads: list[bytes], n: int) -> None:
     """Reach every worker: several connections, ``n`` requests in all."""
-    await concurrent(port, payloads, clients=8, seconds=max(1.0, n / 400))
+    await concurrent(port, payloads, clients=8, seconds=max(3.0, n / 400))
 
 
 # ---------------------------------------------------------------------------- report

@@ -14,7 +14,6 @@ import typer
 from nlp_contact.cli._app import app, echo_err
 from nlp_contact.errors import ConfigError
 
-APP_FACTORY = "service.main:create_app"
 SERVICE_LOGGER = "nlp_contact.service"
 
 
@@ -95,13 +94,7 @@ def serve_cmd(
     settings = _service_settings(model)
     directory = Path(settings.model_dir).resolve()
     info = check_model(directory)
-    import uvicorn
-
     os.environ["NLP_CONTACT_MODEL_DIR"] = str(directory)
-    if workers > 1:
-        # libuv (under uvloop) then accepts one connection per wake-up, so that the
-        # connections of many clients spread over the workers instead of piling on one.
-        os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
     metrics_dir = None
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
@@ -112,18 +105,31 @@ def serve_cmd(
         f"Serving model {info['name']} (version {info['version']}) on http://{host}:{port} "
         f"with {workers} worker(s); the caseworker page is at /, the API docs at /docs."
     )
+    options: dict[str, Any] = {
+        "log_config": log_config(settings.log_level),
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+    }
     try:
-        uvicorn.run(
-            APP_FACTORY,
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_config=log_config(settings.log_level),
-            log_level=settings.log_level.lower(),
-            access_log=False,
-        )
+        _run(host, port, workers, options)
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
             os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+
+def _run(host: str, port: int, workers: int, options: dict[str, Any]) -> None:
+    """One uvicorn process, or N workers each with its own SO_REUSEPORT socket."""
+    import uvicorn
+
+    from service.server import APP_FACTORY, reuse_port_supported, run_workers
+
+    if workers > 1 and reuse_port_supported():
+        try:
+            run_workers(host, port, workers, options)
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot listen on {host}:{port}: {exc.strerror}. Pass another --port."
+            ) from None
+        return
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, **options)
