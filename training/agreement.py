@@ -42,8 +42,8 @@ FLAGS = ("staff_behaviour", "third_party", "vulnerability")
 COLUMNS = HEADS + FLAGS
 
 
-def corpus_files(corpus_dir: Path) -> list[str]:
-    return sorted(glob.glob(str(corpus_dir / "*.jsonl")))
+def corpus_files(corpus_dir: Path, pattern: str = "*.jsonl") -> list[str]:
+    return sorted(glob.glob(str(corpus_dir / pattern)))
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
@@ -55,15 +55,15 @@ def read_jsonl(path: str | Path) -> list[dict]:
     return out
 
 
-def load_corpus(corpus_dir: Path) -> list[dict]:
+def load_corpus(corpus_dir: Path, pattern: str = "*.jsonl") -> list[dict]:
     records: list[dict] = []
-    for path in corpus_files(corpus_dir):
+    for path in corpus_files(corpus_dir, pattern):
         records.extend(read_jsonl(path))
     return records
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    records = load_corpus(Path(args.corpus))
+    records = load_corpus(Path(args.corpus), args.pattern)
     if args.n > len(records):
         print(f"asked for {args.n} records, corpus has {len(records)}", file=sys.stderr)
         return 1
@@ -85,7 +85,7 @@ def _fmt(x: float) -> str:
 
 
 def cmd_kappa(args: argparse.Namespace) -> int:
-    corpus = {rec["id"]: rec for rec in load_corpus(Path(args.corpus))}
+    corpus = {rec["id"]: rec for rec in load_corpus(Path(args.corpus), args.pattern)}
     second = read_jsonl(args.second)
     ids = [r["id"] for r in second]
     if len(set(ids)) != len(ids):
@@ -167,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
         "--corpus",
         default=str(DEFAULT_CORPUS),
         help="folder of labelled *.jsonl files (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--pattern",
+        default="*.jsonl",
+        help="which files of --corpus to read, e.g. 'round*.jsonl' (default: %(default)s)",
     )
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("sample", help="write a blind sheet of randomly drawn records")

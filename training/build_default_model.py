@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -116,9 +117,9 @@ def main() -> None:
         "--skip-train", action="store_true", help="Reuse the model in --out; only evaluate."
     )
     args = parser.parse_args()
-    cfg = load_config(ROOT / args.config)
-    cfg.sources = [s.model_copy(update={"path": str(ROOT / s.path)}) for s in cfg.sources]
-    out = ROOT / args.out
+    os.chdir(ROOT)  # source paths in the config, meta and card stay relative to the repository
+    cfg = load_config(args.config)
+    out = Path(args.out)
     start = time.perf_counter()
     if args.skip_train:
         seconds = float(json.loads((out / "meta.json").read_text()).get("train_seconds", 0))
@@ -126,7 +127,7 @@ def main() -> None:
         train(cfg.sources, out, cfg, load_taxonomy(), name="default")
         seconds = time.perf_counter() - start
     clf = ContactClassifier.load(out)
-    metrics, data, probs = evaluate(clf, ROOT / args.dev)
+    metrics, data, probs = evaluate(clf, args.dev)
     (out / CARD_DIR).mkdir(exist_ok=True)
     plot_reliability(probs, clf, data, out / CARD_DIR / "reliability.png")
     plot_confusion(

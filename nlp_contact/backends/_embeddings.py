@@ -26,6 +26,12 @@ _LOADED: dict[str, tuple[Any, Any, Any]] = {}
 _MEMOS: dict[str, dict[str, np.ndarray]] = {}
 
 
+def clear_memos() -> None:
+    """Forget every memoised text -> vector (e.g. before timing distinct texts)."""
+    for memo in _MEMOS.values():
+        memo.clear()
+
+
 def model_path(path: str | os.PathLike[str] | None = None) -> Path:
     """The local folder holding the encoder's config, tokenizer and weights."""
     chosen = path or os.environ.get(ENV_VAR)
