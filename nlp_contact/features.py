@@ -16,6 +16,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from nlp_contact import fastfeat
+
 _PLACEHOLDER = re.compile(r"\[([A-Z_]+?)(?:_\d+)?\]")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
@@ -179,6 +181,8 @@ class TextFeaturizer:
 
     def normalise_all(self, texts: Sequence[str]) -> list[str]:
         """The normalised texts both feature blocks read."""
+        if fastfeat.enabled():
+            return fastfeat.normalise_many(texts, self.mask_entities, normalise)
         return [normalise(t, self.mask_entities) for t in texts]
 
     def fit(self, texts: Sequence[str]) -> TextFeaturizer:
@@ -201,6 +205,20 @@ class TextFeaturizer:
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Features of ``texts`` as a CSR matrix (each block l2-normalised)."""
+        blocks = self._ngram_blocks(texts)
+        encoder = getattr(self, "encoder_", None)
+        if encoder is not None:
+            dense = encoder.encode(list(texts)) * np.float32(self.embedding_weight)
+            blocks.append(sp.csr_matrix(dense))
+        if len(blocks) == 1 and type(blocks[0]) is sp.csr_matrix and blocks[0].dtype == np.float32:
+            return blocks[0]  # the fast path's matrix: nothing to stack
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def _ngram_blocks(self, texts: Sequence[str]) -> list[sp.csr_matrix]:
+        """The word block and the char block (one matrix holding both on the fast path)."""
+        fast = self._fast_blocks()
+        if fast is not None:
+            return [fast.transform(texts, self.mask_entities, self.char_weight, normalise)]
         docs = self.normalise_all(texts)
         blocks = [self.vectorizers_[0].transform(docs)]
         if len(self.vectorizers_) > 1:
@@ -208,11 +226,23 @@ class TextFeaturizer:
             if self.char_weight != 1.0:
                 char = char * np.float32(self.char_weight)
             blocks.append(char)
-        encoder = getattr(self, "encoder_", None)
-        if encoder is not None:
-            dense = encoder.encode(list(texts)) * np.float32(self.embedding_weight)
-            blocks.append(sp.csr_matrix(dense))
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+        return blocks
+
+    def _fast_blocks(self) -> fastfeat.NgramBlocks | None:
+        """The compiled word + char blocks, built on first use; None on the Python path."""
+        if not fastfeat.enabled() or not fastfeat.supports(self.vectorizers_[:2]):
+            return None
+        fast: fastfeat.NgramBlocks | None = getattr(self, "_fast", None)
+        if fast is None or not fast.built_for(self.vectorizers_[:2]):
+            fast = self._fast = fastfeat.NgramBlocks(self.vectorizers_[:2], self.sublinear_tf)
+        return fast
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without its caches (the compiled tables are rebuilt on first use)."""
+        state = self.__dict__.copy()
+        state.pop("_fast", None)
+        state.pop("_char_cache", None)
+        return state
 
     def _char_block(self, docs: list[str]) -> sp.csr_matrix:
         """TF-IDF of character n-grams within word boundaries, from a per-word cache.

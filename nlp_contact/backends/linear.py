@@ -125,11 +125,34 @@ class LinearBackend:
         """Logits per head (n, n_labels) and per flag (n,)."""
         self._check_fitted()
         X = self.featurizer_.transform(texts)
-        return {name: self._scores(X, name) for name in self.coef_}
+        weights, spans = self._stacked_weights()
+        raw = np.asarray(X @ weights)  # every output's columns in one sparse product
+        scores = {}
+        for name, (start, stop) in spans.items():
+            block = raw[:, start:stop] + self.intercept_[name]
+            scores[name] = block[:, 0] if name in self.flags_ else block
+        return scores
 
-    def _scores(self, X: sp.csr_matrix, output: str) -> np.ndarray:
-        raw = np.asarray(X @ self.coef_[output].T) + self.intercept_[output]
-        return raw[:, 0] if output in self.flags_ else raw
+    def _stacked_weights(self) -> tuple[np.ndarray, dict[str, tuple[int, int]]]:
+        """All outputs' weight rows as one (n_features, n_rows) C-ordered matrix, built once.
+
+        Each column of ``X @ W`` is computed exactly as ``X @ coef.T`` computes it alone,
+        so the scores are identical to one product per output.
+        """
+        arrays = list(self.coef_.values())
+        cached = getattr(self, "_stacked", None)
+        if (
+            cached is None
+            or len(cached[0]) != len(arrays)
+            or any(a is not b for a, b in zip(cached[0], arrays, strict=True))
+        ):
+            spans, start = {}, 0
+            for name, coef in self.coef_.items():
+                spans[name] = (start, start + coef.shape[0])
+                start += coef.shape[0]
+            weights = np.ascontiguousarray(np.vstack(arrays).T)
+            cached = self._stacked = (arrays, weights, spans)
+        return cached[1], cached[2]
 
     def explain(self, text: str, output: str, label_index: int, k: int = 5) -> list[Term]:
         """Terms of ``text`` that pushed ``output`` most towards ``label_index``."""

@@ -10,6 +10,7 @@ that is renamed to ``OUT``; then the job directory is removed.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -97,19 +98,13 @@ class Job:
 
     def write_part(self, index: int, frame: pd.DataFrame, types: dict[str, str]) -> None:
         """Write one chunk's rows atomically."""
+        self.write_part_bytes(index, encode_part(frame, self.fmt, types))
+
+    def write_part_bytes(self, index: int, data: bytes) -> None:
+        """Write one chunk's already encoded rows (:func:`encode_part`) atomically."""
         final = self.part_path(index)
         tmp = final.with_name(final.name + ".tmp")
-        if self.fmt == "csv":
-            frame.to_csv(tmp, index=False, header=False)
-        elif self.fmt == "jsonl":
-            with tmp.open("w", encoding="utf-8") as fh:
-                for row in frame.to_dict(orient="records"):
-                    fh.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
-        else:
-            schema = arrow_schema(types)
-            if "id" in frame.columns:
-                frame = frame.assign(id=[None if v is None else str(v) for v in frame["id"]])
-            pq.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False), tmp)
+        tmp.write_bytes(data)
         _fsync_replace(tmp, final)
 
     def assemble(self, n_chunks: int, types: dict[str, str]) -> None:
@@ -127,6 +122,29 @@ class Job:
                         shutil.copyfileobj(src, dst, 1 << 20)
         _fsync_replace(tmp, self.out)
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def encode_part(frame: pd.DataFrame, fmt: str, types: dict[str, str]) -> bytes:
+    """A chunk's rows as the bytes of its part file (``fmt``: csv, jsonl or parquet).
+
+    Scoring processes encode their own chunks, so that the process writing the output
+    only copies bytes.
+    """
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        frame.to_csv(buffer, index=False, header=False, encoding="utf-8")
+    elif fmt == "jsonl":
+        lines = (
+            json.dumps(_jsonable(row), ensure_ascii=False) + "\n"
+            for row in frame.to_dict(orient="records")
+        )
+        buffer.write("".join(lines).encode("utf-8"))
+    else:
+        if "id" in frame.columns:
+            frame = frame.assign(id=[None if v is None else str(v) for v in frame["id"]])
+        table = pa.Table.from_pandas(frame, schema=arrow_schema(types), preserve_index=False)
+        pq.write_table(table, buffer)
+    return buffer.getvalue()
 
 
 def model_record(model_dir: Path, meta: dict[str, Any]) -> dict[str, Any]:

@@ -84,28 +84,48 @@ def _undecodable(value: Any) -> bool:
     return False
 
 
+def _all_utf8_str(values: list[Any]) -> bool:
+    """Whether every value is a str that encodes as UTF-8 (checked at once: the usual case)."""
+    try:
+        "".join(values).encode("utf-8")
+    except (TypeError, UnicodeEncodeError):
+        return False
+    return True
+
+
 def _csv_chunks(path: Path, text_column: str, chunk_rows: int) -> Iterator[Chunk]:
+    options: dict[str, Any] = {"encoding": "utf-8", "encoding_errors": "surrogateescape"}
+    header = list(pd.read_csv(path, nrows=0, **options).columns)
+    wanted = [c for c in header if c in (text_column, "id")] if text_column in header else None
     reader = pd.read_csv(
         path,
         dtype=object,
         keep_default_na=False,
         na_values=[],
         chunksize=chunk_rows,
-        encoding="utf-8",
-        encoding_errors="surrogateescape",
+        usecols=wanted,  # convert only the columns used
+        **options,
     )
     start = 0
     for i, frame in enumerate(reader):
         _check_column(list(frame.columns), text_column, path)
-        texts = frame[text_column].tolist()
-        errors = [UNDECODABLE if _undecodable(t) else None for t in texts]
-        texts = [None if e else t for t, e in zip(texts, errors, strict=True)]
+        texts, errors = _checked_texts(frame[text_column].tolist())
         ids = _clean_ids(frame["id"].tolist()) if "id" in frame.columns else None
         yield Chunk(i, start, texts, ids, errors)
         start += len(frame)
 
 
+def _checked_texts(texts: list[Any]) -> tuple[list[Any], list[str | None]]:
+    """The texts with undecodable ones replaced by None, and the per-row errors."""
+    if _all_utf8_str(texts):
+        return texts, [None] * len(texts)
+    errors = [UNDECODABLE if _undecodable(t) else None for t in texts]
+    return [None if e else t for t, e in zip(texts, errors, strict=True)], errors
+
+
 def _clean_ids(ids: list[Any]) -> list[Any]:
+    if _all_utf8_str(ids):
+        return ids
     out: list[Any] = []
     for v in ids:
         if is_missing(v):

@@ -15,10 +15,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow.parquet as pq
 
 from nlp_contact.batch.job import Job, input_fingerprint, model_record
-from nlp_contact.batch.local import score_chunks_local
+from nlp_contact.batch.local import PartFormat, ScoredPart, encode_scored, score_chunks_local
 from nlp_contact.batch.progress import Progress
 from nlp_contact.batch.readers import Chunk, has_id_column, iter_chunks
 from nlp_contact.classifier import ContactClassifier
@@ -99,31 +100,44 @@ def score_file(
     progress = Progress(_total_rows(input), quiet=quiet)
     stats: dict[int, _Stats] = {}
     n_jobs = jobs or os.cpu_count() or 1
+    part_format = PartFormat(job.fmt, types)
     if engine == "local":
         todo = _skip_done(iter_chunks(input, text_column, chunk_rows), done, job, stats, progress)
-        results = score_chunks_local(todo, model_dir, n_jobs, options, clf=clf)
+        parts = score_chunks_local(todo, model_dir, n_jobs, options, part_format, clf=clf)
     elif engine == "dask":
         from nlp_contact.batch.dask_engine import score_partitions_dask
 
         results = score_partitions_dask(
             input, model_dir, n_jobs, text_column, options, scheduler, done
         )
+        parts = _encoded(results, part_format, done, job, stats, progress)
     else:
         raise ConfigError(f"Unknown --engine '{engine}'; expected 'local' or 'dask'.")
+    for part in parts:
+        job.write_part_bytes(part.index, part.data)
+        _write_stats(job, part.index, part.rows, part.errors)
+        stats[part.index] = _Stats(part.rows, part.errors)
+        progress.update(part.rows)
+    progress.close()
+    return _finish(job, stats, types, len(done), progress.elapsed, progress.read_rows)
+
+
+def _encoded(
+    results: Iterator[tuple[int, pd.DataFrame]],
+    part_format: PartFormat,
+    done: set[int],
+    job: Job,
+    stats: dict[int, _Stats],
+    progress: Progress,
+) -> Iterator[ScoredPart]:
+    """Dask's scored partitions, encoded here; those already written are only counted."""
     for index, frame in results:
-        if engine == "dask" and _load_stats(job, index, done, stats):
+        if _load_stats(job, index, done, stats):
             progress.read_rows += stats[index].rows
             progress.update(stats[index].rows)
             continue
-        if engine == "dask":
-            progress.read_rows += len(frame)
-        n_errors = int(frame["error"].notna().sum())
-        job.write_part(index, frame, types)
-        _write_stats(job, index, len(frame), n_errors)
-        stats[index] = _Stats(len(frame), n_errors)
-        progress.update(len(frame))
-    progress.close()
-    return _finish(job, stats, types, len(done), progress.elapsed, progress.read_rows)
+        progress.read_rows += len(frame)
+        yield encode_scored(index, frame, part_format)
 
 
 def _total_rows(path: Path) -> int | None:
