@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from nlp_contact import artifacts
 from nlp_contact.backends.base import Targets, backend_class
@@ -208,6 +207,8 @@ class ContactClassifier:
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         cfg = self.config_.train
         idx = np.arange(len(texts))
+        from sklearn.model_selection import train_test_split  # only when training
+
         strat = _stratify_on(targets, cfg.validation_fraction)
         train_idx, held_idx = train_test_split(
             idx, test_size=cfg.validation_fraction, random_state=cfg.seed, stratify=strat
@@ -224,6 +225,8 @@ class ContactClassifier:
         cfg = self.config_.train
         strat = _stratify_on(targets, 1.0 / cfg.folds)
         y = strat if strat is not None else np.zeros(len(texts), dtype=int)
+        from sklearn.model_selection import StratifiedKFold  # only when training
+
         folds = StratifiedKFold(n_splits=cfg.folds, shuffle=True, random_state=cfg.seed)
         scores: dict[str, np.ndarray] = {}
         for train_idx, test_idx in folds.split(np.zeros(len(texts)), y):
