@@ -121,20 +121,27 @@ class ContactClassifier:
         texts: Sequence[str],
         labels: Mapping[str, Sequence[Any]],
         sample_weight: Sequence[float] | np.ndarray | None = None,
+        validation_rows: Sequence[bool] | np.ndarray | None = None,
     ) -> ContactClassifier:
-        """Train on texts and one label sequence per head and flag; returns self."""
+        """Train on texts and one label sequence per head and flag; returns self.
+
+        ``validation_rows`` (bool per row, default all) marks the rows that may be held
+        out for calibration, flag thresholds and validation metrics: e.g. real contacts,
+        not generated ones. The others are always trained on.
+        """
         texts = check_batch(texts)
         self.taxonomy_ = self.taxonomy or load_taxonomy()
         self.config_ = self.config or TrainConfig()
         targets = self._targets(labels, len(texts))
         weights = np.ones(len(texts)) if sample_weight is None else np.asarray(sample_weight, float)
-        self._fit_targets(texts, targets, weights)
+        eligible = _validation_mask(validation_rows, len(texts))
+        self._fit_targets(texts, targets, weights, eligible)
         return self
 
     def fit_data(self, data: LabelledData) -> ContactClassifier:
         """Train on validated :class:`~nlp_contact.data.LabelledData`; returns self."""
         labels: dict[str, Any] = {**data.labels, **data.flags}
-        self.fit(data.texts, labels, sample_weight=data.weights)
+        self.fit(data.texts, labels, data.weights, data.validation_rows)
         self.training_data_ = {"rows": len(data), "sources": data.sources}
         return self
 
@@ -190,12 +197,14 @@ class ContactClassifier:
                 "training/configs/default.toml for the keys each backend takes."
             ) from None
 
-    def _fit_targets(self, texts: list[str], targets: Targets, weights: np.ndarray) -> None:
+    def _fit_targets(
+        self, texts: list[str], targets: Targets, weights: np.ndarray, eligible: np.ndarray
+    ) -> None:
         cfg = self.config_.train
         if cfg.validation == "cv":
-            held_idx, held_scores = self._cross_fitted_scores(texts, targets, weights)
+            held_idx, held_scores = self._cross_fitted_scores(texts, targets, weights, eligible)
         else:
-            held_idx, held_scores = self._holdout_scores(texts, targets, weights)
+            held_idx, held_scores = self._holdout_scores(texts, targets, weights, eligible)
         held = _subset_targets(targets, held_idx)
         self.calibration_ = self._calibrate(held_scores, held)
         self.validation_metrics_ = self._metrics(held_scores, held, len(held_idx))
@@ -203,16 +212,19 @@ class ContactClassifier:
             self.backend_ = self._new_backend().fit(texts, targets, weights)
 
     def _holdout_scores(
-        self, texts: list[str], targets: Targets, weights: np.ndarray
+        self, texts: list[str], targets: Targets, weights: np.ndarray, eligible: np.ndarray
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        cfg = self.config_.train
-        idx = np.arange(len(texts))
+        """Fit on all rows but a stratified hold-out drawn from the eligible rows; score it."""
         from sklearn.model_selection import train_test_split  # only when training
 
-        strat = _stratify_on(targets, cfg.validation_fraction)
-        train_idx, held_idx = train_test_split(
-            idx, test_size=cfg.validation_fraction, random_state=cfg.seed, stratify=strat
+        cfg = self.config_.train
+        candidates = np.flatnonzero(eligible)
+        strat = _stratify_on(_subset_targets(targets, candidates), cfg.validation_fraction)
+        _, held_idx = train_test_split(
+            candidates, test_size=cfg.validation_fraction, random_state=cfg.seed, stratify=strat
         )
+        held_idx = np.sort(held_idx)
+        train_idx = np.setdiff1d(np.arange(len(texts)), held_idx)
         backend = self._new_backend().fit(
             [texts[i] for i in train_idx], _subset_targets(targets, train_idx), weights[train_idx]
         )
@@ -220,8 +232,9 @@ class ContactClassifier:
         return held_idx, backend.decision_scores([texts[i] for i in held_idx])
 
     def _cross_fitted_scores(
-        self, texts: list[str], targets: Targets, weights: np.ndarray
+        self, texts: list[str], targets: Targets, weights: np.ndarray, eligible: np.ndarray
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Out-of-fold scores of every row; only the eligible rows are returned."""
         cfg = self.config_.train
         strat = _stratify_on(targets, 1.0 / cfg.folds)
         y = strat if strat is not None else np.zeros(len(texts), dtype=int)
@@ -241,7 +254,8 @@ class ContactClassifier:
                     scores[name] = np.zeros((len(texts), *s.shape[1:]), dtype=np.float64)
                 scores[name][test_idx] = s
         self.backend_ = None
-        return np.arange(len(texts)), scores
+        held_idx = np.flatnonzero(eligible)
+        return held_idx, {name: s[held_idx] for name, s in scores.items()}
 
     def _calibrate(self, scores: dict[str, np.ndarray], held: Targets) -> Calibration:
         cal = Calibration()
@@ -450,6 +464,24 @@ def _subset_targets(t: Targets, idx: np.ndarray) -> Targets:
         head_labels=t.head_labels,
         flags={f: v[idx] for f, v in t.flags.items()},
     )
+
+
+def _validation_mask(rows: Sequence[bool] | np.ndarray | None, n: int) -> np.ndarray:
+    """Rows that may be held out; an error when too few are left to validate on."""
+    if rows is None:
+        return np.ones(n, dtype=bool)
+    mask = np.asarray(rows, dtype=bool)
+    if mask.shape != (n,):
+        raise ConfigError(
+            f"validation_rows has {mask.size} values for {n} texts; give one per text."
+        )
+    if mask.sum() < 2:
+        raise ConfigError(
+            f"Only {int(mask.sum())} of {n} rows may be held out for calibration "
+            "(validation_rows); at least 2 are needed. Add real labelled data or set "
+            "[synth] hold_out = true."
+        )
+    return mask
 
 
 def _stratify_on(targets: Targets, fraction: float) -> np.ndarray | None:

@@ -54,6 +54,9 @@ class SynthSection(_Section):
     n: int = Field(default=0, ge=0)
     seed: int = 0
     weight: float = Field(default=1.0, gt=0.0)
+    # Generated rows train the model but are never held out for calibration, flag
+    # thresholds or validation metrics, which must reflect real contacts; true allows it.
+    hold_out: bool = False
 
 
 class TrainConfig(_Section):

@@ -155,6 +155,8 @@ class LabelledData:
     weights: np.ndarray
     extra: pd.DataFrame = field(default_factory=pd.DataFrame)
     sources: list[dict[str, Any]] = field(default_factory=list)
+    # rows that may be held out for calibration and validation (None: every row)
+    validation_rows: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -171,6 +173,7 @@ class LabelledData:
             weights=self.weights[idx],
             extra=self.extra.iloc[idx].reset_index(drop=True),
             sources=self.sources,
+            validation_rows=None if self.validation_rows is None else self.validation_rows[idx],
         )
 
 
@@ -366,4 +369,16 @@ def _concat(pieces: list[LabelledData], sources: list[dict[str, Any]]) -> Labell
         weights=np.concatenate([p.weights for p in pieces]),
         extra=pd.concat([p.extra for p in pieces], ignore_index=True),
         sources=sources,
+        validation_rows=_concat_validation_rows(pieces),
+    )
+
+
+def _concat_validation_rows(pieces: list[LabelledData]) -> np.ndarray | None:
+    if all(p.validation_rows is None for p in pieces):
+        return None
+    return np.concatenate(
+        [
+            np.ones(len(p), dtype=bool) if p.validation_rows is None else p.validation_rows
+            for p in pieces
+        ]
     )

@@ -79,7 +79,16 @@ def synth_source(config: TrainConfig, taxonomy: Taxonomy) -> tuple[LabelledData,
     source = f"synth(n={spec.n}, seed={spec.seed})"
     data = validate_labelled(frame, taxonomy, source, "text")
     digest = hashlib.sha256(frame.to_json(orient="records").encode()).hexdigest()
-    data.sources = [{"path": source, "sha256": digest, "rows": len(data), "weight": spec.weight}]
+    data.sources = [
+        {
+            "path": source,
+            "sha256": digest,
+            "rows": len(data),
+            "weight": spec.weight,
+            "hold_out": spec.hold_out,
+        }
+    ]
+    data.validation_rows = np.full(len(data), spec.hold_out)
     return data, spec.weight
 
 

@@ -40,6 +40,7 @@ def run(name: str, overrides: list[str], use_files: bool, tmp: Path) -> dict:
 def _train_synth_only(cfg, out: Path) -> None:
     from nlp_contact.training import synth_source
 
+    cfg.synth.hold_out = True  # nothing else to calibrate on
     generated = synth_source(cfg, load_taxonomy())
     assert generated is not None
     data, _ = generated

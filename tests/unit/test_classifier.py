@@ -11,6 +11,7 @@ import pytest
 from nlp_contact import ArtifactError, ContactClassifier, NotFittedError, TrainConfig, load_taxonomy
 from nlp_contact.artifacts import META_FILE, VersionMismatchWarning, write_manifest
 from nlp_contact.calibration import expected_calibration_error
+from nlp_contact.errors import ConfigError
 from tests.conftest import COLUMNS, tiny_records
 
 PROBES = [
@@ -196,3 +197,49 @@ def test_calibration_measured_on_held_out_data() -> None:
     }
     assert T > 1.0
     assert ece["cal"] < ece["raw"]
+
+
+def _fit_marked(eligible_every: int, **train: object) -> tuple[ContactClassifier, np.ndarray]:
+    recs = tiny_records() * 3
+    labels = {c: [r[c] for r in recs] for c in COLUMNS[2:]}
+    rows = np.arange(len(recs)) % eligible_every == 0
+    cfg = TrainConfig.model_validate({"train": {"validation_fraction": 0.34, **train}})
+    texts = [r["text"] for r in recs]
+    return ContactClassifier(config=cfg).fit(texts, labels, validation_rows=rows), rows
+
+
+def test_holdout_drawn_only_from_validation_rows() -> None:
+    clf, rows = _fit_marked(2)
+    expected = int(np.ceil(0.34 * rows.sum()))
+    assert clf.validation_metrics_["n"] == expected < len(rows) * 0.34
+
+
+def test_cross_fitted_calibration_uses_only_validation_rows() -> None:
+    clf, rows = _fit_marked(3, validation="cv", folds=3)
+    assert clf.validation_metrics_["n"] == rows.sum() == 24
+
+
+def test_too_few_validation_rows_is_a_clear_error() -> None:
+    recs = tiny_records()
+    labels = {c: [r[c] for r in recs] for c in COLUMNS[2:]}
+    with pytest.raises(ConfigError, match="at least 2 are needed"):
+        ContactClassifier().fit(
+            [r["text"] for r in recs], labels, validation_rows=[False] * len(recs)
+        )
+
+
+def test_generated_rows_are_not_held_out_by_default(tmp_path: Path) -> None:
+    from nlp_contact.training import load_sources, synth_source
+
+    cfg = TrainConfig.model_validate({"synth": {"n": 60, "seed": 1, "weight": 0.5}})
+    taxonomy = load_taxonomy()
+    generated = synth_source(cfg, taxonomy)
+    assert generated is not None and not generated[0].validation_rows.any()
+    path = tmp_path / "real.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in tiny_records()), encoding="utf-8")
+    from nlp_contact.config import SourceEntry
+
+    data = load_sources([SourceEntry(path=str(path))], taxonomy, "text", extra=[generated])
+    assert data.validation_rows is not None
+    assert data.validation_rows.sum() == len(tiny_records())
+    assert not data.validation_rows[: len(data) - len(tiny_records())].any()
