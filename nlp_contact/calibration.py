@@ -7,14 +7,14 @@ Heads are calibrated by temperature scaling of their logits; flags by Platt scal
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize, minimize_scalar
-from scipy.special import expit, log_softmax, softmax
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     """The temperature T > 0 minimising the NLL of ``softmax(logits / T)``."""
     if len(y) == 0:
         return 1.0
+    from scipy.optimize import minimize_scalar  # only when training
+    from scipy.special import log_softmax
 
     def nll(log_t: float) -> float:
         lp = log_softmax(logits / np.exp(log_t), axis=1)
@@ -26,7 +26,9 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
     """Calibrated class probabilities."""
-    return np.asarray(softmax(logits / temperature, axis=1))
+    z = logits / temperature
+    shifted = np.exp(z - z.max(axis=1, keepdims=True))  # scipy.special.softmax's steps
+    return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
 
 
 def fit_platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -34,6 +36,8 @@ def fit_platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     y = y.astype(float)
     if len(y) == 0 or y.min() == y.max():
         return 1.0, 0.0
+    from scipy.optimize import minimize  # only when training
+
     # Platt's smoothed targets avoid infinite weights on separable data.
     n_pos, n_neg = y.sum(), len(y) - y.sum()
     t = np.where(y > 0, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
@@ -48,7 +52,9 @@ def fit_platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 def apply_platt(scores: np.ndarray, a: float, b: float) -> np.ndarray:
     """Calibrated P(true)."""
-    return np.asarray(expit(a * scores + b))
+    x = np.asarray(a * scores + b, dtype=float)
+    e = np.exp(-np.abs(x))  # never overflows
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def threshold_for_recall(prob: np.ndarray, y: np.ndarray, target: float) -> float:

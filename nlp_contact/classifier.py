@@ -220,11 +220,10 @@ class ContactClassifier:
         cfg = self.config_.train
         candidates = np.flatnonzero(eligible)
         strat = _stratify_on(_subset_targets(targets, candidates), cfg.validation_fraction)
-        _, held_idx = train_test_split(
+        train_idx, held_idx = train_test_split(
             candidates, test_size=cfg.validation_fraction, random_state=cfg.seed, stratify=strat
         )
-        held_idx = np.sort(held_idx)
-        train_idx = np.setdiff1d(np.arange(len(texts)), held_idx)
+        train_idx = np.concatenate([train_idx, np.flatnonzero(~eligible)])
         backend = self._new_backend().fit(
             [texts[i] for i in train_idx], _subset_targets(targets, train_idx), weights[train_idx]
         )

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 try:
     from nlp_contact import _fastfeat
@@ -46,29 +48,14 @@ def normalise_many(texts: Sequence[Any], mask_entities: bool, fallback: Normalis
     return _fastfeat.normalise_many(texts, mask_entities, fallback)
 
 
-def supports(vectorizers: Sequence[Any]) -> bool:
-    """Whether the fitted vectorizers are the kind :class:`NgramBlocks` reproduces."""
-    word = vectorizers[0]
-    ok = (
-        word.analyzer == "word"
-        and word.token_pattern == WORD_TOKEN_PATTERN
-        and word.tokenizer is None
-        and word.preprocessor is None
-        and word.stop_words is None
-        and not word.lowercase
-        and word.strip_accents is None
-    )
-    if len(vectorizers) > 1:
-        ok = ok and vectorizers[1].analyzer == "char_wb"
-    return ok and all(v.norm == "l2" and v.use_idf for v in vectorizers)
-
-
-def _names(vocabulary: dict[str, int]) -> list[str]:
-    """The n-grams in column order."""
-    names = [""] * len(vocabulary)
-    for name, column in vocabulary.items():
-        names[column] = name
-    return names
+def supports(blocks: Sequence[Any]) -> bool:
+    """Whether the fitted blocks are the kind :class:`NgramBlocks` reproduces: a word
+    block (``TextFeaturizer``'s token pattern, l2-normalised TF-IDF) and an optional
+    char_wb block."""
+    ok = blocks[0].analyzer == "word"
+    if len(blocks) > 1:
+        ok = ok and blocks[1].analyzer == "char_wb"
+    return ok
 
 
 def _tf_table(dtype: type[np.floating[Any]], sublinear: bool) -> np.ndarray:
@@ -87,38 +74,41 @@ class NgramBlocks:
     for a 200,000-n-gram model).
 
     Args:
-        vectorizers: the fitted word vectorizer and, optionally, the char_wb one.
-        char_sublinear_tf: whether the char block uses 1 + log(tf).
+        blocks: the fitted word block and, optionally, the char_wb one
+            (:class:`~nlp_contact.features.FittedBlock`).
+        sublinear_tf: whether both blocks use 1 + log(tf).
     """
 
-    def __init__(self, vectorizers: Sequence[Any], char_sublinear_tf: bool) -> None:
-        self.vectorizers = list(vectorizers)
-        word = self.vectorizers[0]
-        char = self.vectorizers[1] if len(self.vectorizers) > 1 else None
-        self.n_columns = sum(len(v.vocabulary_) for v in self.vectorizers)
+    def __init__(self, blocks: Sequence[Any], sublinear_tf: bool) -> None:
+        self.blocks = list(blocks)
+        word = self.blocks[0]
+        char = self.blocks[1] if len(self.blocks) > 1 else None
+        self.n_columns = sum(len(b.names) for b in self.blocks)
         self._c = _fastfeat.Featurizer(
-            _names(word.vocabulary_),
-            np.ascontiguousarray(word.idf_, dtype=np.float64),
+            list(word.names),
+            np.ascontiguousarray(word.idf, dtype=np.float64),
             tuple(word.ngram_range),
-            _names(char.vocabulary_) if char is not None else None,
-            np.ascontiguousarray(char.idf_ if char is not None else [], dtype=np.float64),
+            list(char.names) if char is not None else None,
+            np.ascontiguousarray(char.idf if char is not None else [], dtype=np.float64),
             tuple(char.ngram_range) if char is not None else (1, 1),
-            _tf_table(np.float32, word.sublinear_tf),
-            _tf_table(np.float64, char_sublinear_tf),
+            _tf_table(np.float32, sublinear_tf),
+            _tf_table(np.float64, sublinear_tf),
         )
         self.texts_seen = 0
         self.fallbacks = 0
 
-    def built_for(self, vectorizers: Sequence[Any]) -> bool:
-        """Whether these tables were built from exactly these vectorizer objects."""
-        return len(vectorizers) == len(self.vectorizers) and all(
-            a is b for a, b in zip(vectorizers, self.vectorizers, strict=True)
+    def built_for(self, blocks: Sequence[Any]) -> bool:
+        """Whether these tables were built from exactly these block objects."""
+        return len(blocks) == len(self.blocks) and all(
+            a is b for a, b in zip(blocks, self.blocks, strict=True)
         )
 
     def transform(
         self, texts: Sequence[Any], mask_entities: bool, char_weight: float, fallback: Normaliser
     ) -> sp.csr_matrix:
         """The word block then the char block (times ``char_weight``), as float32 CSR."""
+        import scipy.sparse as sp
+
         data, indices, indptr, fallbacks = self._c.transform(
             texts, mask_entities, fallback, char_weight
         )

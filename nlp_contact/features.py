@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from nlp_contact import fastfeat
+
+if TYPE_CHECKING:  # imported where used: scoring a loaded model needs neither
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 _PLACEHOLDER = re.compile(r"\[([A-Z_]+?)(?:_\d+)?\]")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -113,6 +115,45 @@ def _titled_name(match: re.Match[str]) -> str:
     return f"{match.group(1)} xname"
 
 
+@dataclass(eq=False)
+class FittedBlock:
+    """One fitted n-gram block: what its TfidfVectorizer learned, as plain data.
+
+    ``names`` are the n-grams in column order and ``idf`` their float64 idf weights;
+    ``analyzer`` is ``word`` or ``char_wb``. Scoring reads these directly (the C tables
+    are built from them); a scikit-learn vectorizer is made from them only for the
+    pure-Python path.
+    """
+
+    analyzer: str
+    ngram_range: tuple[int, int]
+    names: list[str]
+    idf: np.ndarray
+    _vocabulary: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """n-gram -> column (built on first use)."""
+        if self._vocabulary is None:
+            self._vocabulary = {name: j for j, name in enumerate(self.names)}
+        return self._vocabulary
+
+    @classmethod
+    def of(cls, vectorizer: TfidfVectorizer) -> FittedBlock:
+        """The block a fitted vectorizer holds."""
+        vocabulary = dict(vectorizer.vocabulary_)
+        names = [""] * len(vocabulary)
+        for name, column in vocabulary.items():
+            names[column] = name
+        return cls(
+            vectorizer.analyzer,
+            tuple(vectorizer.ngram_range),
+            names,
+            np.asarray(vectorizer.idf_, dtype=np.float64),
+            vocabulary,
+        )
+
+
 class TextFeaturizer:
     """Word and character n-gram TF-IDF, each block l2-normalised, then stacked.
 
@@ -132,6 +173,9 @@ class TextFeaturizer:
             tens to hundreds of texts/s on CPU.
         embedding_weight: scale of the embedding block (unit vectors) relative to the others.
     """
+
+    blocks_: list[FittedBlock]  # set by fit or set_state
+    _sklearn: list[TfidfVectorizer] | None  # the fitted vectorizers, made on demand
 
     def __init__(
         self,
@@ -156,6 +200,9 @@ class TextFeaturizer:
         self.embedding_weight = embedding_weight
 
     def _vectorizers(self, min_df: int) -> list[TfidfVectorizer]:
+        """Unfitted scikit-learn vectorizers of the word and char blocks."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         common: dict[str, Any] = {
             "lowercase": False,  # texts are normalised once, before both blocks
             "sublinear_tf": self.sublinear_tf,
@@ -167,7 +214,7 @@ class TextFeaturizer:
             TfidfVectorizer(
                 analyzer="word",
                 ngram_range=tuple(self.word_ngram_range),
-                token_pattern=r"(?u)\b\w+\b|[!?]",
+                token_pattern=fastfeat.WORD_TOKEN_PATTERN,
                 **common,
             )
         ]
@@ -177,6 +224,20 @@ class TextFeaturizer:
                     analyzer="char_wb", ngram_range=tuple(self.char_ngram_range), **common
                 )
             )
+        return vecs
+
+    @property
+    def vectorizers_(self) -> list[TfidfVectorizer]:
+        """Fitted scikit-learn vectorizers equal to :attr:`blocks_` (made on first use:
+        only the pure-Python path needs them)."""
+        vecs: list[TfidfVectorizer] | None = getattr(self, "_sklearn", None)
+        if vecs is None:
+            vecs = self._vectorizers(min_df=1)
+            for v, block in zip(vecs, self.blocks_, strict=True):
+                v.set_params(vocabulary=block.vocabulary)
+                v._validate_vocabulary()  # sets vocabulary_ the way fit does
+                v.idf_ = block.idf
+            self._sklearn = vecs
         return vecs
 
     def normalise_all(self, texts: Sequence[str]) -> list[str]:
@@ -189,7 +250,8 @@ class TextFeaturizer:
         """Learn vocabularies and idf weights; returns self."""
         min_df = self.min_df if len(texts) >= 4 * self.min_df else 1
         docs = self.normalise_all(texts)
-        self.vectorizers_ = [v.fit(docs) for v in self._vectorizers(min_df)]
+        self._sklearn = [v.fit(docs) for v in self._vectorizers(min_df)]
+        self.blocks_ = [FittedBlock.of(v) for v in self._sklearn]
         self._char_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._set_encoder()
         return self
@@ -205,6 +267,8 @@ class TextFeaturizer:
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Features of ``texts`` as a CSR matrix (each block l2-normalised)."""
+        import scipy.sparse as sp
+
         blocks = self._ngram_blocks(texts)
         encoder = getattr(self, "encoder_", None)
         if encoder is not None:
@@ -221,7 +285,7 @@ class TextFeaturizer:
             return [fast.transform(texts, self.mask_entities, self.char_weight, normalise)]
         docs = self.normalise_all(texts)
         blocks = [self.vectorizers_[0].transform(docs)]
-        if len(self.vectorizers_) > 1:
+        if len(self.blocks_) > 1:
             char = self._char_block(docs)
             if self.char_weight != 1.0:
                 char = char * np.float32(self.char_weight)
@@ -230,19 +294,26 @@ class TextFeaturizer:
 
     def _fast_blocks(self) -> fastfeat.NgramBlocks | None:
         """The compiled word + char blocks, built on first use; None on the Python path."""
-        if not fastfeat.enabled() or not fastfeat.supports(self.vectorizers_[:2]):
+        if not fastfeat.enabled() or not fastfeat.supports(self.blocks_[:2]):
             return None
         fast: fastfeat.NgramBlocks | None = getattr(self, "_fast", None)
-        if fast is None or not fast.built_for(self.vectorizers_[:2]):
-            fast = self._fast = fastfeat.NgramBlocks(self.vectorizers_[:2], self.sublinear_tf)
+        if fast is None or not fast.built_for(self.blocks_[:2]):
+            fast = self._fast = fastfeat.NgramBlocks(self.blocks_[:2], self.sublinear_tf)
         return fast
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled without its caches (the compiled tables are rebuilt on first use)."""
+        """Pickled without its caches (the compiled tables and the scikit-learn
+        vectorizers are rebuilt on first use)."""
         state = self.__dict__.copy()
-        state.pop("_fast", None)
-        state.pop("_char_cache", None)
+        for cache in ("_fast", "_char_cache", "_sklearn"):
+            state.pop(cache, None)
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        legacy = state.pop("vectorizers_", None)  # pickled before blocks_ existed
+        self.__dict__.update(state)
+        if legacy is not None:
+            self.blocks_ = [FittedBlock.of(v) for v in legacy]
 
     def _char_block(self, docs: list[str]) -> sp.csr_matrix:
         """TF-IDF of character n-grams within word boundaries, from a per-word cache.
@@ -251,7 +322,10 @@ class TextFeaturizer:
         distinct word is analysed once; the result equals TfidfVectorizer(analyzer=
         "char_wb") on the same vocabulary and idf.
         """
-        vec = self.vectorizers_[1]
+        import scipy.sparse as sp
+        from sklearn.preprocessing import normalize
+
+        block = self.blocks_[1]
         cache = self._cache()
         idx_parts: list[np.ndarray] = []
         cnt_parts: list[np.ndarray] = []
@@ -261,14 +335,14 @@ class TextFeaturizer:
             for word in doc.split():
                 entry = cache.get(word)
                 if entry is None:
-                    entry = self._word_grams(word, vec.vocabulary_, vec.ngram_range)
+                    entry = self._word_grams(word, block.vocabulary, block.ngram_range)
                     if len(cache) < CHAR_CACHE_WORDS:
                         cache[word] = entry
                 idx_parts.append(entry[0])
                 cnt_parts.append(entry[1])
                 total += len(entry[0])
             lengths[row] = total
-        n_feat = len(vec.vocabulary_)
+        n_feat = len(block.names)
         if not idx_parts:
             return sp.csr_matrix((len(docs), n_feat), dtype=np.float32)
         rows = np.repeat(np.arange(len(docs)), lengths)
@@ -281,7 +355,7 @@ class TextFeaturizer:
         if self.sublinear_tf:
             np.log(counts.data, counts.data)
             counts.data += 1
-        counts.data *= vec.idf_[counts.indices]
+        counts.data *= block.idf[counts.indices]
         return normalize(counts, norm="l2", copy=False).astype(np.float32)
 
     def _cache(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -315,16 +389,16 @@ class TextFeaturizer:
 
     @property
     def n_features_(self) -> int:
-        n = sum(len(v.vocabulary_) for v in self.vectorizers_)
+        n = sum(len(b.names) for b in self.blocks_)
         encoder = getattr(self, "encoder_", None)
         return n + (encoder.dim if encoder is not None else 0)
 
     def feature_names(self) -> list[tuple[str, str]]:
         """(kind, n-gram) for every column: kind is ``word`` or ``char``."""
         out: list[tuple[str, str]] = []
-        for v in self.vectorizers_:
-            kind = "word" if v.analyzer == "word" else "char"
-            out.extend((kind, name) for name in v.get_feature_names_out())
+        for block in self.blocks_:
+            kind = "word" if block.analyzer == "word" else "char"
+            out.extend((kind, name) for name in block.names)
         encoder = getattr(self, "encoder_", None)
         if encoder is not None:
             out.extend(("embedding", f"dim{i}") for i in range(encoder.dim))
@@ -332,22 +406,25 @@ class TextFeaturizer:
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """JSON-ready vocabularies and the idf arrays, to save without pickle."""
-        vocab = {
-            f"block{i}": sorted(v.vocabulary_, key=v.vocabulary_.__getitem__)
-            for i, v in enumerate(self.vectorizers_)
-        }
-        arrays = {f"idf{i}": v.idf_.astype(np.float32) for i, v in enumerate(self.vectorizers_)}
+        vocab = {f"block{i}": list(b.names) for i, b in enumerate(self.blocks_)}
+        arrays = {f"idf{i}": b.idf.astype(np.float32) for i, b in enumerate(self.blocks_)}
         return vocab, arrays
 
     def set_state(self, vocab: dict[str, list[str]], arrays: dict[str, np.ndarray]) -> None:
-        """Rebuild the fitted vectorizers from :meth:`get_state`'s output."""
-        vecs = self._vectorizers(min_df=1)
-        for i, v in enumerate(vecs):
-            names = vocab[f"block{i}"]
-            v.set_params(vocabulary={name: j for j, name in enumerate(names)})
-            v._validate_vocabulary()  # sets vocabulary_ the way fit does
-            v.idf_ = arrays[f"idf{i}"].astype(np.float64)
-        self.vectorizers_ = vecs
+        """Restore the fitted blocks from :meth:`get_state`'s output."""
+        kinds = [("word", self.word_ngram_range)]
+        if self.char_ngram_range is not None:
+            kinds.append(("char_wb", self.char_ngram_range))
+        self.blocks_ = [
+            FittedBlock(
+                analyzer,
+                (int(ngram_range[0]), int(ngram_range[1])),
+                vocab[f"block{i}"],
+                arrays[f"idf{i}"].astype(np.float64),
+            )
+            for i, (analyzer, ngram_range) in enumerate(kinds)
+        ]
+        self._sklearn = None
         self._set_encoder()
 
     def params(self) -> dict[str, Any]:

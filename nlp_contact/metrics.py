@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from nlp_contact.calibration import expected_calibration_error
 
@@ -18,6 +17,8 @@ def head_metrics(
     ``y_true`` and ``y_pred`` are label indices; ``probs`` the calibrated (n, K) matrix.
     Macro-F1 averages over the labels present in ``y_true`` or ``y_pred``.
     """
+    from sklearn.metrics import f1_score, precision_recall_fscore_support  # ~1 s to import
+
     idx = list(range(len(labels)))
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=idx, zero_division=0)
     seen = sorted(set(y_true.tolist()) | set(y_pred.tolist()))

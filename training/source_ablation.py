@@ -1,7 +1,7 @@
 """What each training source adds: train on hand-written only, generated only, and the mix,
 and evaluate each on the hand-written dev set.
 
-Usage: python training/source_ablation.py [--synth-n 5000] [--weight 0.5] [--out FILE.md]
+Usage: python training/source_ablation.py [--synth-n 5000] [--weight 0.2] [--out FILE.md]
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def row(name: str, m: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--synth-n", type=int, default=5000)
-    parser.add_argument("--weight", type=float, default=0.5)
+    parser.add_argument("--weight", type=float, default=0.2)
     parser.add_argument("--out", default="training/results/source_ablation.md")
     args = parser.parse_args()
     lines = [

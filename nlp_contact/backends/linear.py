@@ -11,12 +11,9 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
 
 from nlp_contact.backends.base import Targets, Term
 from nlp_contact.errors import ConfigError, NotFittedError
@@ -26,6 +23,11 @@ WEIGHTS_FILE = "linear_weights.npz"
 VOCAB_FILE = "linear_vocabulary.json"
 LEARNERS = ("logreg", "svm")
 UNSEEN_LOGIT = -10.0
+
+if TYPE_CHECKING:  # imported where used: scoring a loaded model needs neither
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
 
 
 class LinearBackend:
@@ -56,6 +58,9 @@ class LinearBackend:
         self.max_iter = max_iter
 
     def _make_learner(self) -> LogisticRegression | LinearSVC:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.svm import LinearSVC
+
         if self.learner not in LEARNERS:
             raise ConfigError(f"linear.learner must be one of {LEARNERS}; found '{self.learner}'.")
         if not self.C > 0:

@@ -207,7 +207,7 @@ def test_predictions_equal_for_default_model(
 def test_fallback_rate_under_one_percent(
     default_model: ContactClassifier, corpus: list[str], synth_texts: list[str]
 ) -> None:
-    fast = fastfeat.NgramBlocks(default_model.backend_.featurizer_.vectorizers_, True)
+    fast = fastfeat.NgramBlocks(default_model.backend_.featurizer_.blocks_, True)
     fast.transform(corpus + synth_texts, True, 1.0, normalise)
     assert fast.texts_seen == len(corpus) + len(synth_texts)
     assert fast.fallbacks / fast.texts_seen < MAX_FALLBACK
@@ -235,3 +235,22 @@ def test_pickled_featurizer_rebuilds_its_tables(corpus: list[str]) -> None:
     copy = pickle.loads(pickle.dumps(featurizer))
     assert "_fast" not in copy.__dict__
     _assert_same_csr(before, copy.transform(corpus[:100]))
+
+
+def test_loaded_model_scores_without_scikit_learn() -> None:
+    """Loading a saved model and scoring imports neither scikit-learn nor scipy.sparse
+    when the C extension is present."""
+    import subprocess
+    import sys
+
+    if not (MODEL / "manifest.json").is_file():
+        pytest.skip("models/default not built")
+    code = (
+        "import sys; from nlp_contact.classifier import ContactClassifier; "
+        f"clf = ContactClassifier.load({str(MODEL)!r}); clf.predict_labels(['my pip claim']); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "[]"
