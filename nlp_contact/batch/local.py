@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from nlp_contact.batch.encode import columns_frame, encode_columns
 from nlp_contact.batch.job import encode_part
 from nlp_contact.batch.readers import Chunk
 
@@ -56,16 +57,16 @@ def score_chunk_in_worker(chunk: Chunk) -> ScoredPart:
     return score_and_encode(_WORKER["clf"], chunk, _WORKER["options"], _WORKER["part_format"])
 
 
-def score_chunk(
+def score_chunk_columns(
     clf: Any, chunk: Chunk, with_id: bool, max_chars: int, probabilities: bool
-) -> pd.DataFrame:
-    """A chunk's output rows as a DataFrame with the contract's columns."""
-    from nlp_contact.scoring import output_columns, score_columns
+) -> dict[str, list[Any]]:
+    """A chunk's output columns (the contract's, in order): column -> one value per row."""
+    from nlp_contact.scoring import score_columns
 
     ids = chunk.ids if with_id else None
     if with_id and ids is None:
         ids = [None] * len(chunk)
-    columns = score_columns(
+    return score_columns(
         clf,
         chunk.texts,
         ids=ids,
@@ -73,9 +74,16 @@ def score_chunk(
         errors=chunk.errors,
         probabilities=probabilities,
     )
-    names = output_columns(clf, with_id, probabilities)
-    # an empty chunk keeps the object columns an empty list of rows gives
-    return pd.DataFrame(columns if len(chunk) else [], columns=names)
+
+
+def score_chunk(
+    clf: Any, chunk: Chunk, with_id: bool, max_chars: int, probabilities: bool
+) -> pd.DataFrame:
+    """A chunk's output rows as a DataFrame with the contract's columns."""
+    from nlp_contact.scoring import output_columns
+
+    columns = score_chunk_columns(clf, chunk, with_id, max_chars, probabilities)
+    return columns_frame(columns, output_columns(clf, with_id, probabilities))
 
 
 def encode_scored(index: int, frame: pd.DataFrame, part_format: PartFormat) -> ScoredPart:
@@ -88,8 +96,11 @@ def encode_scored(index: int, frame: pd.DataFrame, part_format: PartFormat) -> S
 def score_and_encode(
     clf: Any, chunk: Chunk, options: dict[str, Any], part_format: PartFormat
 ) -> ScoredPart:
-    """Score one chunk and encode its rows."""
-    return encode_scored(chunk.index, score_chunk(clf, chunk, **options), part_format)
+    """Score one chunk and encode its columns directly (no DataFrame on the way)."""
+    columns = score_chunk_columns(clf, chunk, **options)
+    errors = columns["error"]
+    data = encode_columns(columns, part_format.fmt, part_format.types)
+    return ScoredPart(chunk.index, len(errors), len(errors) - errors.count(None), data)
 
 
 def score_chunks_local(
