@@ -96,8 +96,9 @@ def score_columns(
     if good:
         pred, probs = _predict(clf, [texts[i] for i in good])
         filled = _prediction_columns(clf, pred, probs, probabilities)
+        source = _source_rows(good, n)
         for col, values in filled.items():
-            _place(out[col], good, values)
+            out[col] = _placed(values, source)
     if ids is not None:
         ids = list(ids)
         if len(ids) != n:
@@ -143,12 +144,22 @@ def _predict(
     return pred, probs
 
 
-def _place(column: list[Any], good: list[int], values: list[Any]) -> None:
-    if len(good) == len(column):
-        column[:] = values
-        return
+def _source_rows(good: list[int], n: int) -> list[int] | None:
+    """Per row, its place among the scored rows (``len(good)`` for a row not scored), or
+    None when every row was scored."""
+    if len(good) == n:
+        return None
+    source = [len(good)] * n
     for j, i in enumerate(good):
-        column[i] = values[j]
+        source[i] = j
+    return source
+
+
+def _placed(values: list[Any], source: list[int] | None) -> list[Any]:
+    """The scored rows' values in their rows, None in the others."""
+    if source is None:
+        return values
+    return list(map([*values, None].__getitem__, source))
 
 
 def _rounded(values: np.ndarray) -> list[float]:
