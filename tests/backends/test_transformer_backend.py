@@ -177,22 +177,28 @@ def test_thresholds_and_calibration_apply_through_the_classifier(classifier_dir:
 
 
 def test_onnx_parity_with_pytorch(classifier_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Probabilities agree within tolerance; labels agree wherever the decision is not a tie."""
     test_set = PARITY_SET
     onnx = ContactClassifier.load(classifier_dir)
     monkeypatch.setenv(ONNX_ENV, "0")
     torch_clf = ContactClassifier.load(classifier_dir)
     assert not isinstance(torch_clf.backend_.runner_, OnnxRunner)
-    a, b = onnx.predict(test_set), torch_clf.predict(test_set)
-    for pa, pb in zip(a, b, strict=True):
-        assert {h: p.label for h, p in pa.heads.items()} == {
-            h: p.label for h, p in pb.heads.items()
-        }
-        assert {f: p.value for f, p in pa.flags.items()} == {
-            f: p.value for f, p in pb.flags.items()
-        }
     pa, pb = onnx.predict_proba(test_set), torch_clf.predict_proba(test_set)
     for name in pa:
         np.testing.assert_allclose(pa[name], pb[name], rtol=0, atol=ONNX_PROB_TOLERANCE)
+    a, b = onnx.predict(test_set), torch_clf.predict(test_set)
+    decided = 0
+    for i, (ra, rb) in enumerate(zip(a, b, strict=True)):
+        for head, p in rb.heads.items():
+            top2 = np.sort(pb[head][i])[-2:]
+            if top2[1] - top2[0] > 2 * ONNX_PROB_TOLERANCE:  # not a near-tie
+                assert ra.heads[head].label == p.label
+                decided += 1
+        for flag, p in rb.flags.items():
+            if abs(pb[flag][i] - p.threshold) > 2 * ONNX_PROB_TOLERANCE:
+                assert ra.flags[flag].value == p.value
+                decided += 1
+    assert decided >= len(test_set) * 2  # most decisions are clear and were compared
 
 
 def test_local_checkpoint_directory_as_base_model(tmp_path: Path) -> None:
