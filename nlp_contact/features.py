@@ -309,12 +309,6 @@ class TextFeaturizer:
             state.pop(cache, None)
         return state
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        legacy = state.pop("vectorizers_", None)  # pickled before blocks_ existed
-        self.__dict__.update(state)
-        if legacy is not None:
-            self.blocks_ = [FittedBlock.of(v) for v in legacy]
-
     def _char_block(self, docs: list[str]) -> sp.csr_matrix:
         """TF-IDF of character n-grams within word boundaries, from a per-word cache.
 
